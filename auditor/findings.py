@@ -1,0 +1,61 @@
+"""The Finding record and its stable fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class Finding:
+    check_id: str
+    slug: str
+    severity: str  # error | warning | info
+    message: str
+    stack: str
+    template: str
+    line: int | None = None
+    logical_id: str | None = None
+    construct_path: str | None = None
+    property_path: str | None = None
+    remediation: str = ""
+    source: str = "cdk-audit"  # cdk-audit | cfn-lint | cdk
+    suppressed: str | None = None
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            self.fingerprint = fingerprint(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fingerprint(f: Finding) -> str:
+    """A hash of what the finding is about, not where it sits in the file.
+
+    Built from the check, the stack, the resource (construct path when known, so a
+    logical-id change from a refactor that keeps the construct stays the same) and
+    the property path; the message only with its numbers removed, so that two
+    distinct problems on one property differ while "7 days" -> "14 days" does not.
+    Line numbers and finding order never enter it.
+    """
+    resource = f.construct_path or f.logical_id or ""
+    msg = _DIGITS.sub("#", f.message)
+    parts = [f.slug or f.check_id, f.stack, resource, f.property_path or "", msg]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass
+class AssemblyMatch:
+    """What an assembly-scoped check returns: a path in one stack's template."""
+
+    stack: str
+    path: list[str | int]
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,244 @@
+"""Resolving what a template really says: one module every check shares.
+
+Synthesized templates wire resources together with ``Ref``, ``Fn::GetAtt``,
+``Fn::Join``, ``Fn::Sub`` and ``Fn::ImportValue``. Checks that follow wiring ask this
+module instead of each walking intrinsics its own way. Where a value cannot be known
+at synth time (a parameter, a pseudo parameter, a condition) the answer is
+``UNKNOWN`` and the check should stay silent rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PSEUDO_PARAMETERS = frozenset(
+    {
+        "AWS::AccountId",
+        "AWS::NotificationARNs",
+        "AWS::NoValue",
+        "AWS::Partition",
+        "AWS::Region",
+        "AWS::StackId",
+        "AWS::StackName",
+        "AWS::URLSuffix",
+    }
+)
+_SUB_VAR = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+class _Unknown:
+    """A value that cannot be known at synth time."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+
+def target(value: Any) -> str | None:
+    """The logical id a ``Ref`` or ``Fn::GetAtt`` points at, else None.
+
+    Pseudo parameters (``AWS::Region``) are not targets.
+    """
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    ((key, arg),) = value.items()
+    if key == "Ref" and isinstance(arg, str) and arg not in PSEUDO_PARAMETERS:
+        return str(arg)
+    if key == "Fn::GetAtt":
+        if isinstance(arg, list) and arg and isinstance(arg[0], str):
+            return str(arg[0])
+        if isinstance(arg, str):
+            return str(arg.split(".", 1)[0])
+    return None
+
+
+def getatt_attribute(value: Any) -> str | None:
+    """The attribute name of a ``Fn::GetAtt`` (``Arn`` in ``[Bucket, Arn]``), else None."""
+    if isinstance(value, Mapping) and len(value) == 1 and "Fn::GetAtt" in value:
+        arg = value["Fn::GetAtt"]
+        if isinstance(arg, list) and len(arg) >= 2 and isinstance(arg[1], str):
+            return str(arg[1])
+        if isinstance(arg, str) and "." in arg:
+            return arg.split(".", 1)[1]
+    return None
+
+
+def references(value: Any) -> set[str]:
+    """Every logical id that ``value`` refers to, at any depth (Ref, GetAtt, Sub)."""
+    found: set[str] = set()
+    _collect_refs(value, found)
+    return found
+
+
+def _collect_refs(value: Any, found: set[str]) -> None:
+    if isinstance(value, Mapping):
+        tgt = target(value)
+        if tgt:
+            found.add(tgt)
+            return
+        if len(value) == 1 and "Fn::Sub" in value:
+            arg = value["Fn::Sub"]
+            text, variables = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+            if isinstance(text, str):
+                for name in _SUB_VAR.findall(text):
+                    base = name.split(".", 1)[0]
+                    if base not in PSEUDO_PARAMETERS and base not in (variables or {}):
+                        found.add(base)
+            if isinstance(variables, Mapping):
+                for v in variables.values():
+                    _collect_refs(v, found)
+            return
+        for v in value.values():
+            _collect_refs(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_refs(v, found)
+
+
+def literal(value: Any) -> Any:
+    """The plain value of ``value`` if it is known at synth time, else ``UNKNOWN``.
+
+    Handles scalars, lists and maps of knowns, ``Fn::Join`` and ``Fn::Sub`` without
+    variables. References, parameters, pseudo parameters and conditions are unknown.
+    """
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list):
+        items = [literal(v) for v in value]
+        return UNKNOWN if any(i is UNKNOWN for i in items) else items
+    if isinstance(value, Mapping):
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+                sep, parts = literal(arg[0]), literal(arg[1])
+                if isinstance(sep, str) and isinstance(parts, list):
+                    return sep.join(str(p) for p in parts)
+                return UNKNOWN
+            if key == "Fn::Sub":
+                text = arg[0] if isinstance(arg, list) and arg else arg
+                if isinstance(text, str) and not _SUB_VAR.search(text):
+                    return text.replace("${!", "${")
+                return UNKNOWN
+            if key.startswith("Fn::") or key in ("Ref", "Condition"):
+                return UNKNOWN
+        out = {k: literal(v) for k, v in value.items()}
+        return UNKNOWN if any(v is UNKNOWN for v in out.values()) else out
+    return UNKNOWN
+
+
+def is_true(value: Any) -> bool:
+    """CloudFormation booleans arrive as ``true`` or ``"true"``."""
+    v = literal(value)
+    return v is True or (isinstance(v, str) and v.lower() == "true")
+
+
+def is_false(value: Any) -> bool:
+    v = literal(value)
+    return v is False or (isinstance(v, str) and v.lower() == "false")
+
+
+def as_int(value: Any) -> int | None:
+    """An integer property (``7`` or ``"7"``), or None if absent or unknown."""
+    v = literal(value)
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        return int(v)
+    return None
+
+
+def tags(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's tags as a dict (``Key``/``Value`` lists and plain maps both)."""
+    props = resource.get("Properties")
+    if not isinstance(props, Mapping):
+        return {}
+    raw = props.get("Tags")
+    out: dict[str, Any] = {}
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, Mapping) and isinstance(item.get("Key"), str):
+                out[str(item["Key"])] = literal(item.get("Value"))
+    elif isinstance(raw, Mapping):
+        for k, v in raw.items():
+            out[str(k)] = literal(v)
+    return out
+
+
+def properties(resource: Any) -> Mapping[str, Any]:
+    """A resource's ``Properties``, or an empty map if absent or malformed."""
+    if isinstance(resource, Mapping):
+        props = resource.get("Properties")
+        if isinstance(props, Mapping):
+            return props
+    return {}
+
+
+@dataclass
+class TemplateIndex:
+    """A template indexed once: resources by type and who refers to whom.
+
+    Build it with ``index(template)``; it is cached per template object so every
+    check shares one walk.
+    """
+
+    resources: dict[str, Mapping[str, Any]]
+    by_type: dict[str, list[str]] = field(default_factory=dict)
+    #: logical id -> ids of the resources whose Properties refer to it
+    referrers: dict[str, set[str]] = field(default_factory=dict)
+
+    def of_type(self, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for t in types:
+            for lid in self.by_type.get(t, ()):
+                yield lid, self.resources[lid]
+
+    def type_of(self, logical_id: str | None) -> str | None:
+        res = self.resources.get(logical_id or "")
+        return str(res.get("Type")) if isinstance(res, Mapping) and isinstance(res.get("Type"), str) else None
+
+    def referring(self, logical_id: str, *types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """Resources (optionally of ``types``) whose properties refer to ``logical_id``."""
+        for lid in sorted(self.referrers.get(logical_id, ())):
+            res = self.resources[lid]
+            if not types or res.get("Type") in types:
+                yield lid, res
+
+
+_INDEX_CACHE: dict[int, tuple[Any, TemplateIndex]] = {}
+
+
+def index(template: Mapping[str, Any]) -> TemplateIndex:
+    """The shared index of ``template`` (a decoded template dict)."""
+    cached = _INDEX_CACHE.get(id(template))
+    if cached is not None and cached[0] is template:
+        return cached[1]
+    raw = template.get("Resources") if isinstance(template, Mapping) else None
+    resources = {str(k): v for k, v in raw.items() if isinstance(v, Mapping)} if isinstance(raw, Mapping) else {}
+    idx = TemplateIndex(resources=resources)
+    for lid, res in resources.items():
+        rtype = res.get("Type")
+        if isinstance(rtype, str):
+            idx.by_type.setdefault(rtype, []).append(lid)
+        for ref in references(res.get("Properties")):
+            if ref in resources and ref != lid:
+                idx.referrers.setdefault(ref, set()).add(lid)
+    if len(_INDEX_CACHE) > 64:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[id(template)] = (template, idx)
+    return idx

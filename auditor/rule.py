@@ -1,0 +1,73 @@
+"""The base every template-scoped check derives from.
+
+A check is a cfn-lint ``CloudFormationLintRule`` so that plain
+``cfn-lint --append-rules checks/`` runs it too. On top of cfn-lint's attributes it
+carries the metadata cdk-audit reports and documents: a slug, a severity, a one-line
+remediation, and per-profile defaults for its configuration.
+
+Configuration keys are kebab-case, exactly as users write them in
+``[tool.cdk-audit.checks.<slug>]``; cfn-lint's ``--configure-rule ID:key=value``
+takes the same keys. Each ``config_definition`` entry is cfn-lint's shape
+(``type``, ``default``, ``itemtype`` for lists) plus an optional ``profiles`` map
+(profile name -> default in that profile) and a ``help`` string.
+
+Checks that need the whole cloud assembly (several stacks at once) also implement
+``match_assembly(assembly)``; the engine calls it once per assembly. Standalone
+cfn-lint only ever calls ``match``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+if TYPE_CHECKING:
+    from auditor.assembly import Assembly
+    from auditor.findings import Finding
+
+SEVERITIES = ("error", "warning", "info")
+_LETTER = {"error": "E", "warning": "W", "info": "I"}
+
+
+class AuditRule(CloudFormationLintRule):
+    """Base class of cdk-audit's template-scoped checks (and assembly checks)."""
+
+    slug: ClassVar[str] = ""
+    severity_level: ClassVar[str] = "error"
+    remediation: ClassVar[str] = ""
+    #: class-level definition; copied to the instance because cfn-lint resets it
+    config_spec: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config_definition = {k: dict(v) for k, v in self.config_spec.items()}
+        self.configure()
+        if self.id and _LETTER[self.severity_level] != self.id[0]:
+            raise ValueError(f"{self.id}: id letter must match severity {self.severity_level}")
+
+    # -- what the engine and the docs read -------------------------------------------
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def defaults(cls, profile: str | None) -> dict[str, Any]:
+        """The configuration in force before the user's own settings."""
+        out: dict[str, Any] = {}
+        for key, spec in cls.config_spec.items():
+            profiles = spec.get("profiles", {})
+            out[key] = profiles[profile] if profile in profiles else spec["default"]
+        return out
+
+    # -- helpers for subclasses ------------------------------------------------------
+
+    def finding(self, path: list[str | int], message: str) -> RuleMatch:
+        """A match at ``path``, e.g. ``["Resources", "Bucket", "Properties"]``."""
+        return RuleMatch(path, message)
+
+    def match_assembly(self, assembly: Assembly) -> list[Finding]:
+        """Cross-stack findings; most checks have none."""
+        return []
