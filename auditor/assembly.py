@@ -66,11 +66,29 @@ class Assembly:
     directory: Path | None
     stacks: list[Stack] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
-    #: the manifest's recorded versions and the validation report, when present
     manifest_version: str | None = None
+    #: ``[WARNING]`` lines (deprecations) the synth printed; set by ``run``
+    synth_warnings: list[str] = field(default_factory=list)
 
     def stack(self, name: str) -> Stack | None:
         return next((s for s in self.stacks if s.name == name), None)
+
+    def locate(self, construct_path: str) -> tuple[Stack, str | None] | None:
+        """The stack holding ``construct_path`` and the logical id of the resource there
+        (the construct's own CloudFormation resource, or its first resource below it)."""
+        cpath = construct_path.strip("/")
+        best: tuple[Stack, str | None] | None = None
+        for st in reversed(self.stacks):  # nested stacks (loaded later) before parents
+            inside = sorted(
+                (p, lid) for lid, p in st.construct_paths.items() if p == cpath or p.startswith(cpath + "/")
+            )
+            if inside:
+                return st, next((lid for p, lid in inside if p in (cpath, cpath + "/Resource")), inside[0][1])
+            if (cpath == st.name or cpath.startswith(st.name + "/")) and (
+                best is None or len(st.name) > len(best[0].name)
+            ):
+                best = (st, None)
+        return best
 
     def exports(self) -> dict[str, tuple[Stack, str, Any]]:
         """Export name -> (stack, output id, output value) across every stack."""
@@ -100,7 +118,9 @@ class _Loader:
             return None
         candidate = (base / relative).resolve()
         if not candidate.is_relative_to(self.root):
-            self.error(manifest, f"{what} {relative!r} points outside the assembly directory; refusing to read it")
+            self.error(
+                manifest, f"{what} {relative!r} points outside the assembly directory; refusing to read it"
+            )
             return None
         return candidate
 
@@ -134,7 +154,9 @@ class _Loader:
             if kind == "aws:cloudformation:stack":
                 self.load_stack_artifact(directory, manifest, str(art_id), art, props)
             elif kind == "cdk:cloud-assembly":
-                sub = self.inside(directory, props.get("directoryName"), f"nested assembly {art_id!r}", manifest)
+                sub = self.inside(
+                    directory, props.get("directoryName"), f"nested assembly {art_id!r}", manifest
+                )
                 if sub is not None:
                     self.load_manifest(sub, prefix)
 
@@ -162,12 +184,16 @@ class _Loader:
         _apply_manifest_metadata(stack, metadata)
         self.load_nested(stack, directory)
 
-    def load_template(self, path: Path, name: str, environment: str = "", parent: str | None = None) -> Stack | None:
+    def load_template(
+        self, path: Path, name: str, environment: str = "", parent: str | None = None
+    ) -> Stack | None:
         if not path.is_file():
             self.error(path, "template file is missing from the assembly; re-run `cdk synth`")
             return None
         template, matches = decode(str(path))
-        stack = Stack(name=name, template_path=path, template=template, environment=environment, parent=parent)
+        stack = Stack(
+            name=name, template_path=path, template=template, environment=environment, parent=parent
+        )
         if matches:
             stack.parse_errors = list(matches)
             stack.template = None

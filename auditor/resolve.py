@@ -229,7 +229,9 @@ def index(template: Mapping[str, Any]) -> TemplateIndex:
     if cached is not None and cached[0] is template:
         return cached[1]
     raw = template.get("Resources") if isinstance(template, Mapping) else None
-    resources = {str(k): v for k, v in raw.items() if isinstance(v, Mapping)} if isinstance(raw, Mapping) else {}
+    resources = (
+        {str(k): v for k, v in raw.items() if isinstance(v, Mapping)} if isinstance(raw, Mapping) else {}
+    )
     idx = TemplateIndex(resources=resources)
     for lid, res in resources.items():
         rtype = res.get("Type")

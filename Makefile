@@ -1,0 +1,38 @@
+# The README's two commands: `make audit` (the main job) and `make test`.
+# Every target installs what it needs: a Python venv and the pinned CDK CLI (npm).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CDK    := node_modules/.bin/cdk
+APP    ?= sample_apps/card_gateway
+VARIANT ?= bad
+
+.PHONY: setup audit test lint bench clean
+
+setup: $(STAMP) $(CDK)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[cdk,dev]"
+	touch $(STAMP)
+
+$(CDK): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(CDK)
+
+## audit: synthesize the bundled sample app (APP, VARIANT=bad|good) and print the report
+audit: setup
+	$(BIN)/cdk-audit run $(APP) --context variant=$(VARIANT) --fail-on never
+
+## test: the whole suite, real `cdk synth` included
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,1 @@
+"""Stacks and constructs of the card gateway sample app."""

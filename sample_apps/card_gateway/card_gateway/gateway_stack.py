@@ -1,0 +1,33 @@
+"""The card gateway stack: functions, API and (in the good variant) the mTLS domain."""
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from card_gateway.api import CardApi
+from card_gateway.functions import CardFunctions
+from card_gateway.mtls_domain import MtlsDomain
+from card_gateway.variant import Variant
+
+
+class CardGatewayStack(cdk.Stack):
+    """Card authorization API."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, variant: Variant, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        functions = CardFunctions(self, "Functions", variant=variant)
+        api = CardApi(
+            self,
+            "Api",
+            authorize=functions.authorize,
+            capture=functions.capture,
+            disable_execute_api_endpoint=variant == "good",
+        )
+        if variant == "good":
+            MtlsDomain(self, "MtlsDomain", rest_api=api.rest_api)
+        else:
+            # The platform team's review hook: flag APIs that go live without client certificates.
+            cdk.Annotations.of(api.rest_api).add_warning_v2(
+                "payments:mtls-missing",
+                "card-gateway has no mTLS custom domain; card networks would call the public "
+                "execute-api endpoint without client certificates",
+            )

@@ -1,0 +1,1 @@
+"""Stacks and constructs of the payments ledger sample app."""

@@ -1,0 +1,31 @@
+"""Robustness: every template in ../shared/corpus is audited without a crash."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from auditor.assembly import load_paths
+from auditor.config import Settings
+from auditor.engine import audit, load_checks
+from auditor.report import json_report
+from auditor.report.model import Report
+from tests.conftest import CORPUS, validated_report
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+
+
+def test_corpus_scan_never_crashes():
+    assemblies = load_paths([CORPUS])
+    stacks = [s for a in assemblies for s in a.stacks]
+    assert len(stacks) >= 400  # 113 synthesized + 296 hand-written templates
+    findings = audit(assemblies, load_checks(Settings()))
+    ids = Counter(f.check_id for f in findings)
+    # E0002 is cfn-lint's "Unknown exception while processing rule": a rule crashed
+    crashes = [f for f in findings if f.check_id == "E0002"]
+    assert crashes == [], crashes[:3]
+    assert ids["E9900"] == 0
+    doc = Report(app=str(CORPUS), findings=findings).to_dict()
+    validated_report(json_report.render(Report(app=str(CORPUS), findings=findings)))
+    assert doc["summary"]["total"] == len(findings)
