@@ -173,7 +173,7 @@ def _typed(value: Any, spec: dict[str, Any], what: str) -> Any:
         item = _PY_TYPES.get(spec.get("itemtype", "string"), (object,))
         ok = all(isinstance(v, item) and not (item == (int,) and isinstance(v, bool)) for v in value)
     if not ok:
-        expected = f"a list of {spec.get('itemtype', 'string')}s" if kind == "list" else f"a {kind}"
+        expected = f"a list of {spec.get('itemtype', 'string')}s" if kind == "list" else ("an integer" if kind == "integer" else f"a {kind}")
         raise ConfigError(f"{what} must be {expected}, got {value!r}")
     if kind == "integer" and "minimum" in spec and value < spec["minimum"]:
         raise ConfigError(f"{what} must be at least {spec['minimum']}, got {value}")

@@ -5,7 +5,6 @@ Synthesize with ``-c variant=bad`` (the default) or ``-c variant=good``.
 """
 
 import aws_cdk as cdk
-
 from card_gateway.gateway_stack import CardGatewayStack
 from card_gateway.variant import variant_of
 

@@ -5,7 +5,6 @@ Synthesize with ``-c variant=bad`` (the default) or ``-c variant=good``.
 """
 
 import aws_cdk as cdk
-
 from payments_platform.naming import ACCOUNT
 from payments_platform.stage import PaymentsStage
 from payments_platform.variant import variant_of

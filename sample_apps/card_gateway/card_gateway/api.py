@@ -17,7 +17,7 @@ class CardApi(Construct):
         *,
         authorize: lambda_.IFunction,
         capture: lambda_.IFunction,
-        disable_execute_api_endpoint: bool,
+        disable_execute_api_endpoint: bool | None,
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(

@@ -27,18 +27,14 @@ class CardFunctions(Construct):
             self.capture = self._function("Capture", "capture", log_group=self._log_group("Capture"))
         else:
             # Written before LogGroup props existed; keeps logs for a week through CDK's helper.
-            self.authorize = self._function(
-                "Authorize", "authorize", log_retention=logs.RetentionDays.ONE_WEEK
-            )
+            self.authorize = self._function("Authorize", "authorize", log_retention=logs.RetentionDays.ONE_WEEK)
             self.capture = self._function(
                 "Capture",
                 "capture",
                 log_group=self._log_group("Capture", retention=logs.RetentionDays.ONE_MONTH),
             )
 
-    def _log_group(
-        self, name: str, retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR
-    ) -> logs.LogGroup:
+    def _log_group(self, name: str, retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR) -> logs.LogGroup:
         return logs.LogGroup(
             self,
             f"{name}Logs",

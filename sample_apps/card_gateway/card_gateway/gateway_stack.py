@@ -20,7 +20,8 @@ class CardGatewayStack(cdk.Stack):
             "Api",
             authorize=functions.authorize,
             capture=functions.capture,
-            disable_execute_api_endpoint=variant == "good",
+            # Left unset in the bad variant: the default execute-api endpoint stays reachable.
+            disable_execute_api_endpoint=True if variant == "good" else None,
         )
         if variant == "good":
             MtlsDomain(self, "MtlsDomain", rest_api=api.rest_api)

@@ -42,8 +42,9 @@ class NetworkStack(cdk.NestedStack):
         )
         self.availability_zones_used = [cdk.Fn.select(i, cdk.Fn.get_azs()) for i in range(AZ_COUNT)]
         route_tables = {tier.name: self._route_table(tier.name) for tier in TIERS}
-        subnets = {tier.name: [self._subnet(tier, i, route_tables[tier.name]) for i in range(AZ_COUNT)]
-                   for tier in TIERS}
+        subnets = {
+            tier.name: [self._subnet(tier, i, route_tables[tier.name]) for i in range(AZ_COUNT)] for tier in TIERS
+        }
         self._internet_egress(route_tables["Public"])
         nat = self._nat_instance(subnets["Public"][0])
         if variant == "good":
