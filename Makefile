@@ -9,7 +9,7 @@ CDK    := node_modules/.bin/cdk
 APP    ?= sample_apps/card_gateway
 VARIANT ?= bad
 
-.PHONY: setup audit test lint bench clean
+.PHONY: setup audit test lint bench clean chromium
 
 setup: $(STAMP) $(CDK)
 
@@ -27,8 +27,12 @@ $(CDK): package.json package-lock.json
 audit: setup
 	$(BIN)/cdk-audit run $(APP) --context variant=$(VARIANT) --fail-on never
 
-## test: the whole suite, real `cdk synth` included
-test: setup
+## chromium: the headless browser the HTML report test drives (Debian's package; idempotent)
+chromium:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+## test: the whole suite, real `cdk synth` and a real headless Chromium included
+test: setup chromium
 	$(BIN)/pytest -q
 
 lint: setup

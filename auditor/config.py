@@ -26,9 +26,10 @@ from typing import Any
 
 from auditor.registry import check_classes, find_check
 from auditor.rule import AuditRule
+from auditor.suppress import Suppression
 
 PROFILES = ("default", "production", "development")
-_TOP_KEYS = {"profile", "ignore", "cfn-lint-rules", "regions", "checks"}
+_TOP_KEYS = {"profile", "ignore", "cfn-lint-rules", "regions", "checks", "suppress"}
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "string": (str,),
@@ -50,6 +51,8 @@ class Settings:
     #: slug -> the user's own values (validated)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    #: [[tool.cdk-audit.suppress]] entries (check, reason, optional construct-path prefix)
+    suppress: list[Suppression] = field(default_factory=list)
 
     def rule_config(self, cls: type[AuditRule]) -> dict[str, Any]:
         """The configuration a check runs with: profile defaults, then the user's values."""
@@ -122,12 +125,34 @@ def parse_settings(table: Any, path: Path | None = None) -> Settings:
     if not isinstance(cfn_rules, bool):
         raise ConfigError(f"{where}cfn-lint-rules must be true or false")
     s.cfn_lint_rules = cfn_rules
+    s.suppress = _suppressions(table.get("suppress", []), where)
     checks = table.get("checks", {})
     if not isinstance(checks, dict):
         raise ConfigError(f"{where}[tool.cdk-audit.checks] must be a table of check tables")
     for name, values in checks.items():
-        s.checks[_check_slug(name, where)] = _check_values(name, values, where)
+        slug = _check_slug(name, where)  # first: an unknown check is the error to report
+        s.checks[slug] = _check_values(name, values, where)
     return s
+
+
+def _suppressions(value: Any, where: str) -> list[Suppression]:
+    """``[[tool.cdk-audit.suppress]]``: each needs a check and a reason (why it is fine)."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}suppress must be an array of tables ([[tool.cdk-audit.suppress]])")
+    out = []
+    for i, entry in enumerate(value, 1):
+        what = f"{where}suppress entry {i}"
+        unknown = set(entry) - {"check", "reason", "path"}
+        if unknown:
+            raise ConfigError(f"{what}: unknown key(s) {', '.join(sorted(unknown))}; known keys: check, path, reason")
+        for key in ("check", "reason"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ConfigError(f"{what}: {key} must be a non-empty string (every suppression says why)")
+        path = entry.get("path")
+        if path is not None and not isinstance(path, str):
+            raise ConfigError(f"{what}: path must be a string (a construct-path prefix or glob)")
+        out.append(Suppression(entry["check"].strip(), entry["reason"].strip(), path or None))
+    return out
 
 
 def _str_list(value: Any, what: str) -> list[str]:
@@ -173,7 +198,8 @@ def _typed(value: Any, spec: dict[str, Any], what: str) -> Any:
         item = _PY_TYPES.get(spec.get("itemtype", "string"), (object,))
         ok = all(isinstance(v, item) and not (item == (int,) and isinstance(v, bool)) for v in value)
     if not ok:
-        expected = f"a list of {spec.get('itemtype', 'string')}s" if kind == "list" else ("an integer" if kind == "integer" else f"a {kind}")
+        article = "an" if kind == "integer" else "a"
+        expected = f"a list of {spec.get('itemtype', 'string')}s" if kind == "list" else f"{article} {kind}"
         raise ConfigError(f"{what} must be {expected}, got {value!r}")
     if kind == "integer" and "minimum" in spec and value < spec["minimum"]:
         raise ConfigError(f"{what} must be at least {spec['minimum']}, got {value}")

@@ -25,7 +25,8 @@ class Finding:
     property_path: str | None = None
     remediation: str = ""
     source: str = "cdk-audit"  # cdk-audit | cfn-lint | cdk
-    suppressed: str | None = None
+    suppressed: str | None = None  # the reason, when suppressed
+    baseline: str | None = None  # "new" | "known" when compared with a baseline, else None
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
@@ -45,9 +46,11 @@ def fingerprint(f: Finding) -> str:
     distinct problems on one property differ while "7 days" -> "14 days" does not.
     Line numbers and finding order never enter it.
     """
-    resource = f.construct_path or f.logical_id or ""
+    # A construct path already names its stack (and stage): leaving the stack's name
+    # out then keeps a scan of loose templates independent of the folder they sit in.
+    where = [f.construct_path] if f.construct_path else [f.stack, f.logical_id or ""]
     msg = _DIGITS.sub("#", f.message)
-    parts = [f.slug or f.check_id, f.stack, resource, f.property_path or "", msg]
+    parts = [f.slug or f.check_id, *where, f.property_path or "", msg]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 

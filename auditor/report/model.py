@@ -11,7 +11,7 @@ from typing import Any
 
 from auditor.findings import Finding
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -24,6 +24,16 @@ class SynthInfo:
 
 
 @dataclass
+class BaselineInfo:
+    """What a comparison with a baseline found; ``fixed`` are baseline entries seen no more."""
+
+    file: str
+    new: int = 0
+    known: int = 0
+    fixed: int = 0
+
+
+@dataclass
 class Report:
     app: str | None
     findings: list[Finding]
@@ -31,15 +41,27 @@ class Report:
     audit_seconds: float = 0.0
     tool: dict[str, str | None] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
+    #: names of the stacks audited, and ids of our checks that ran (for JUnit/SARIF)
+    stacks: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    baseline: BaselineInfo | None = None
 
     def active(self) -> list[Finding]:
-        return [f for f in self.findings if f.suppressed is None]
+        """The findings that count (and gate): not suppressed, not known from a baseline."""
+        return [f for f in self.findings if f.suppressed is None and f.baseline != "known"]
+
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is not None]
+
+    def known(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None and f.baseline == "known"]
 
     def summary(self) -> dict[str, Any]:
         active = self.active()
         return {
             "total": len(active),
-            "suppressed": len(self.findings) - len(active),
+            "suppressed": len(self.suppressed()),
+            "known": len(self.known()),
             "by_severity": {
                 s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")
             },
@@ -55,6 +77,8 @@ class Report:
             "synth": asdict(self.synth) if self.synth else None,
             "audit_seconds": round(self.audit_seconds, 3),
             "summary": self.summary(),
+            "stacks": list(self.stacks),
+            "baseline": asdict(self.baseline) if self.baseline else None,
             "findings": [f.to_dict() for f in self.findings],
         }
 

@@ -49,6 +49,9 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
     sev = s["by_severity"]
     con.print()
     tail = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
+    if report.baseline is not None:
+        b = report.baseline
+        tail += f", {b.known} known (baseline {escape(b.file)}; {b.fixed} fixed since)"
     con.print(
         f"[bold]{s['total']} finding(s)[/]: [red]{sev['error']} error(s)[/], [yellow]{sev['warning']} warning(s)[/], "
         f"[cyan]{sev['info']} info[/]{tail} in {len(s['by_stack'])} stack(s)"

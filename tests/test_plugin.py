@@ -1,0 +1,122 @@
+"""``auditor.cdk.AuditPlugin`` inside a real ``cdk synth``, and the assembly's
+``validation-report.json`` merged into our report without duplicates."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.synth import SynthResult, run_synth
+from auditor.validation_report import failed_only_on_validation
+from tests.conftest import ROOT, SAMPLE_APPS, validated_report
+
+APP = SAMPLE_APPS / "plugin_app"
+
+
+def _with_repo_on_path() -> dict[str, str | None]:
+    # the app's own `python3 app.py` must import this checkout's auditor package
+    old = {"PYTHONPATH": os.environ.get("PYTHONPATH")}
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), old["PYTHONPATH"]) if p)
+    return old
+
+
+def _restore(old: dict[str, str | None]) -> None:
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def plugin_synth(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    old = _with_repo_on_path()
+    try:
+        return run_synth(APP, tmp_path_factory.mktemp("plugin-app"))
+    finally:
+        _restore(old)
+
+
+def _report(out: Path) -> dict:
+    return json.loads((out / "validation-report.json").read_text())
+
+
+def test_plugin_findings_are_in_the_validation_report(plugin_synth: SynthResult):
+    out = plugin_synth.output_dir
+    # the plugin reported errors: CDK writes everything, prints the report and exits 1
+    assert plugin_synth.ok is False
+    assert (out / "PluginDemo.template.json").is_file() and (out / "manifest.json").is_file()
+    assert failed_only_on_validation(out, since=0)
+    [ours] = [r for r in _report(out)["pluginReports"] if r["pluginName"] == "cdk-audit"]
+    assert ours["conclusion"] == "failure"
+    found = {
+        (v["ruleName"], c["cloudFormationResource"]["logicalId"].rstrip("0123456789ABCDEF"))
+        for v in ours["violations"]
+        for c in v["violatingConstructs"]
+    }
+    assert ("log-retention", "AuditLogs") in found
+    assert ("s3-hardening", "Statements") in found
+    assert ("s3-hardening", "Scratch") not in found  # suppressed with auditor.cdk.suppress
+    log = next(v for v in ours["violations"] if v["ruleName"] == "log-retention")
+    assert log["severity"] == "error" and log["ruleMetadata"] == {"id": "E9004"} and log["suggestedFix"]
+
+
+def test_scan_merges_the_report_without_duplicates(plugin_synth: SynthResult, cli):
+    r = cli("scan", plugin_synth.output_dir, "--format", "json", "-q")
+    doc = validated_report(r.stdout)
+    assert not [f for f in doc["findings"] if f["source"] == "cdk"]  # all already found by our checks
+    scratch = [f for f in doc["findings"] if f["slug"] == "s3-hardening" and f["logical_id"].startswith("Scratch")]
+    assert scratch and all(f["suppressed"] == "scratch data, rebuilt nightly from the ledger" for f in scratch)
+
+
+def test_other_plugins_violations_are_merged_once(plugin_synth: SynthResult, cli, tmp_path: Path):
+    out = tmp_path / "cdk.out"
+    shutil.copytree(plugin_synth.output_dir, out)
+    doc = _report(out)
+    template = json.loads((out / "PluginDemo.template.json").read_text())
+    bucket = next(k for k in template["Resources"] if k.startswith("Statements"))
+    resource = {
+        "templatePath": "PluginDemo.template.json",
+        "logicalId": bucket,
+        "propertyPaths": [f"/Resources/{bucket}"],
+    }
+    construct = {"constructPath": "PluginDemo/Statements/Resource", "cloudFormationResource": resource}
+    doc["pluginReports"].append(
+        {
+            "pluginName": "nag-like",
+            "conclusion": "failure",
+            "violations": [
+                {"ruleName": "AwsSolutions-S1", "description": "no access logs", "severity": "high",
+                 "suggestedFix": "enable server access logs", "violatingConstructs": [construct, construct]},
+                # CDK's CloudFormation Validate names cfn-lint rules; this one our check already found
+                {"ruleName": "E9201", "description": "dup", "severity": "error", "violatingConstructs": [construct]},
+            ],
+        }
+    )
+    (out / "validation-report.json").write_text(json.dumps(doc))
+    r = cli("scan", out, "--format", "json", "-q")
+    report = validated_report(r.stdout)
+    merged = [f for f in report["findings"] if f["source"] == "cdk"]
+    assert len(merged) == 1
+    [f] = merged
+    assert (f["check_id"], f["severity"], f["logical_id"]) == ("AwsSolutions-S1", "error", bucket)
+    assert f["stack"] == "PluginDemo"
+    assert f["construct_path"] == "PluginDemo/Statements/Resource" and f["remediation"] == "enable server access logs"
+    assert f["line"] and "nag-like" in f["message"]
+
+
+def test_run_audits_an_app_whose_plugin_failed_synth(cli):
+    old = _with_repo_on_path()
+    try:
+        r = cli("run", APP, "--format", "json", "-q")
+    finally:
+        _restore(old)
+    doc = validated_report(r.stdout)
+    assert r.exit_code == 1, r.output  # findings, not a synth failure (2)
+    assert doc["synth"]["ok"] is True
+    assert any("policy validation plugins" in w for w in doc["synth"]["warnings"])
+    assert {"log-retention", "s3-hardening"} <= set(doc["summary"]["by_check"])
