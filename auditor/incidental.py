@@ -17,15 +17,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_HASH = r"[0-9a-f]{32}"
+_HASH = r"[0-9a-fA-F]{32}"
+#: BucketDeployment/ECR deployment singletons carry their memory size: ``…8756C512MiB``
+_MEM = r"(?:\d+MiB)?"
 
 #: construct-path segments of CDK's own helper constructs
 _PATH_PATTERNS = re.compile(
     r"(^|/)("
     rf"LogRetention{_HASH}"
     r"|Custom::[A-Za-z0-9]+CustomResourceProvider"
-    rf"|Custom::CDKBucketDeployment{_HASH}"
-    rf"|AWS679f53fac002430cb0da5b7982bd2287"
+    rf"|Custom::CDK(?:Bucket|ECR)Deployment{_HASH}{_MEM}"
+    r"|AWS679f53fac002430cb0da5b7982bd2287|AWSb4cf1abd4e4f4bc699441af7ccd9ec37"
     rf"|BucketNotificationsHandler{_HASH}"
     r"|framework-onEvent|framework-isComplete|framework-onTimeout|waiter-state-machine"
     r"|CDKMetadata"
@@ -36,8 +38,8 @@ _PATH_PATTERNS = re.compile(
 _ID_PATTERNS = re.compile(
     rf"^(LogRetention{_HASH}"
     r"|Custom[A-Za-z0-9]+CustomResourceProvider(Handler|Role)"
-    rf"|CustomCDKBucketDeployment{_HASH}"
-    r"|AWS679f53fac002430cb0da5b7982bd2287"
+    rf"|CustomCDK(?:Bucket|ECR)Deployment{_HASH}"
+    r"|AWS679f53fac002430cb0da5b7982bd2287|AWSb4cf1abd4e4f4bc699441af7ccd9ec37"
     rf"|BucketNotificationsHandler{_HASH}"
     r"|CDKMetadata)"
     r"|frameworkonEvent|frameworkisComplete|frameworkonTimeout|waiterstatemachine"
@@ -58,7 +60,7 @@ def construct_path(resource: Any) -> str | None:
 
 def is_cdk_helper(logical_id: str, resource: Any, path: str | None = None) -> bool:
     """True when the resource is one of CDK's own helpers, not the user's."""
-    if isinstance(resource, Mapping) and resource.get("Type") in _HELPER_TYPES:
+    if isinstance(resource, Mapping) and isinstance(resource.get("Type"), str) and resource["Type"] in _HELPER_TYPES:
         return True
     path = path or construct_path(resource)
     if path:

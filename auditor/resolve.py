@@ -141,6 +141,44 @@ def literal(value: Any) -> Any:
     return UNKNOWN
 
 
+def sub_text(value: Any) -> str | None:
+    """``value`` written as one ``Fn::Sub``-style string, or None if it cannot be.
+
+    Literals stay as they are, ``Ref X`` becomes ``${X}`` and ``Fn::GetAtt [X, A]``
+    ``${X.A}`` (pseudo parameters too: ``${AWS::Partition}``); ``Fn::Join`` and
+    ``Fn::Sub`` are flattened. Two values with the same text name the same thing, so a
+    check can tell that a log group named ``/aws/lambda/${Fn}`` belongs to function
+    ``Fn``. Anything else (``Fn::If``, ``Fn::ImportValue``, ``Fn::Select``) gives None.
+    """
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str | int | float):
+        return str(value)
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    ((key, arg),) = value.items()
+    if key == "Ref" and isinstance(arg, str):
+        return "${" + arg + "}"
+    if key == "Fn::GetAtt":
+        tgt, attr = target(value), getatt_attribute(value)
+        return "${" + f"{tgt}.{attr}" + "}" if tgt and attr else None
+    if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
+        sep = arg[0] if isinstance(arg[0], str) else None
+        parts = [sub_text(p) for p in arg[1]]
+        if sep is None or any(p is None for p in parts):
+            return None
+        return sep.join(str(p) for p in parts)
+    if key == "Fn::Sub":
+        text, variables = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+        if not isinstance(text, str) or not isinstance(variables, Mapping):
+            return None
+        rendered = {str(k): sub_text(v) for k, v in variables.items()}
+        if any(v is None for v in rendered.values()):
+            return None
+        return _SUB_VAR.sub(lambda m: str(rendered.get(m.group(1), m.group(0))), text)
+    return None
+
+
 def is_true(value: Any) -> bool:
     """CloudFormation booleans arrive as ``true`` or ``"true"``."""
     v = literal(value)

@@ -38,16 +38,18 @@ class DatabaseStack(cdk.NestedStack):
             isolated_subnet_route_table_ids=list(isolated_route_table_ids),
         )
         self.cluster = self._ledger_cluster(vpc, variant)
+        self._rotate_credentials(vpc)
         self.idempotency_keys = self._idempotency_table(variant)
 
     def _ledger_cluster(self, vpc: ec2.IVpc, variant: Variant) -> rds.DatabaseCluster:
         instance_type = ec2.InstanceType.of(ec2.InstanceClass.R6G, ec2.InstanceSize.LARGE)
+        instance_props = {"instance_type": instance_type, "enable_performance_insights": True}
         return rds.DatabaseCluster(
             self,
             "LedgerCluster",
             engine=rds.DatabaseClusterEngine.aurora_postgres(version=rds.AuroraPostgresEngineVersion.VER_16_4),
-            writer=rds.ClusterInstance.provisioned("Writer", instance_type=instance_type),
-            readers=[rds.ClusterInstance.provisioned("Reader", instance_type=instance_type)],
+            writer=rds.ClusterInstance.provisioned("Writer", **instance_props),
+            readers=[rds.ClusterInstance.provisioned("Reader", **instance_props)],
             vpc=vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
             credentials=rds.Credentials.from_generated_secret("ledger_admin"),
@@ -60,6 +62,26 @@ class DatabaseStack(cdk.NestedStack):
                 preferred_window="03:00-04:00",
             ),
             removal_policy=cdk.RemovalPolicy.SNAPSHOT,
+        )
+
+    def _rotate_credentials(self, vpc: ec2.IVpc) -> None:
+        """Rotate the admin secret monthly; the isolated subnets reach Secrets Manager via an endpoint."""
+        isolated = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        rotation_sg = ec2.SecurityGroup(self, "RotationSg", vpc=vpc, description="Ledger secret rotation")
+        endpoint = ec2.InterfaceVpcEndpoint(
+            self,
+            "SecretsManagerEndpoint",
+            vpc=vpc,
+            service=ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+            subnets=isolated,
+            open=False,  # only the rotation function talks to it
+        )
+        endpoint.connections.allow_default_port_from(rotation_sg)
+        self.cluster.add_rotation_single_user(
+            automatically_after=cdk.Duration.days(30),
+            security_group=rotation_sg,
+            vpc_subnets=isolated,
+            endpoint=endpoint,
         )
 
     def _idempotency_table(self, variant: Variant) -> dynamodb.Table:

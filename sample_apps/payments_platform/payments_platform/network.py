@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from payments_platform.variant import Variant
@@ -55,8 +56,26 @@ class NetworkStack(cdk.NestedStack):
                 destination_cidr_block="0.0.0.0/0",
                 instance_id=nat.ref,
             )
+        if variant == "good":
+            self._flow_log()
         self.isolated_subnet_ids = [subnet.ref for subnet in subnets["Isolated"]]
         self.isolated_route_table_ids = [route_tables["Isolated"].ref] * AZ_COUNT
+
+    def _flow_log(self) -> None:
+        """Every flow in the ledger VPC, kept a year for the PCI audit trail."""
+        log_group = logs.LogGroup(
+            self, "FlowLogs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=cdk.RemovalPolicy.RETAIN
+        )
+        vpc = ec2.Vpc.from_vpc_attributes(
+            self, "LedgerVpc", vpc_id=self.vpc.ref, availability_zones=self.availability_zones_used
+        )
+        ec2.FlowLog(
+            self,
+            "FlowLog",
+            resource_type=ec2.FlowLogResourceType.from_vpc(vpc),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
 
     def _route_table(self, tier: str) -> ec2.CfnRouteTable:
         return ec2.CfnRouteTable(

@@ -1,0 +1,177 @@
+"""E9003 apigw-mtls: REST APIs are reached only through a mutual-TLS custom domain."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cfnlint.rules import RuleMatch
+from cfnlint.template import Template
+
+from auditor.incidental import is_cdk_helper
+from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, properties, tags, target
+from auditor.rule import AuditRule
+
+REST_API = "AWS::ApiGateway::RestApi"
+DOMAINS = ("AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName")
+#: mapping type -> (property naming the domain, property naming the API)
+MAPPINGS = {
+    "AWS::ApiGateway::BasePathMapping": ("DomainName", "RestApiId"),
+    "AWS::ApiGatewayV2::ApiMapping": ("DomainName", "ApiId"),
+}
+
+
+class ApigwMtls(AuditRule):
+    """REST APIs must be served through a custom domain that enforces mutual TLS.
+
+    ## What it does
+    For each selected `AWS::ApiGateway::RestApi` it follows `AWS::ApiGateway::BasePathMapping`
+    (or `AWS::ApiGatewayV2::ApiMapping`) resources back to their custom domain and reports,
+    each on its own: no custom domain mapped to the API; a mapped domain without
+    `MutualTlsAuthentication.TruststoreUri`; a mapped domain whose `SecurityPolicy` is not
+    `security-policy`; and an API whose default `execute-api` endpoint is still enabled
+    (`DisableExecuteApiEndpoint` not `true`), which bypasses the domain's mTLS. Private APIs
+    (endpoint type `PRIVATE`) cannot use mTLS and are skipped; a domain that is not in
+    this template (a parameter or import) is not judged.
+
+    ## Why is this bad?
+    Mutual TLS authenticates the calling system before any request reaches your code.
+    It only protects the API if every way in enforces it: the default
+    `https://{id}.execute-api…` endpoint accepts any client and any TLS 1.0 handshake,
+    and a domain without a truststore (or with the TLS 1.0 policy) authenticates nobody.
+
+    ## Example
+    ```python
+    apigw.RestApi(self, "Payments")
+    ```
+
+    ## Use instead
+    ```python
+    apigw.RestApi(self, "Payments", disable_execute_api_endpoint=True, domain_name=apigw.DomainNameOptions(
+        domain_name="pay.example.com", certificate=cert, security_policy=apigw.SecurityPolicy.TLS_1_2,
+        mtls=apigw.MTLSConfig(bucket=truststore_bucket, key="truststore.pem")))
+    ```
+
+    ## Options
+    - `select` (string, default `all`): which APIs need mTLS — `all`, `tagged` (tag `tag`
+      = `true`), `named` (literal `Name` matches `name-pattern`) or `none`.
+    - `tag` (string, default `cdk-audit:mtls`): the tag `select = "tagged"` looks for.
+    - `name-pattern` (string, default empty): regex for `select = "named"`.
+    - `security-policy` (string, default `TLS_1_2`): the `SecurityPolicy` the domain must have.
+
+    ## References
+    - https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html
+    - https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_apigateway/MTLSConfig.html
+    """
+
+    id = "E9003"
+    slug = "apigw-mtls"
+    severity_level = "error"
+    shortdesc = "REST APIs are reached only through a mutual-TLS custom domain"
+    description = (
+        "Selected REST APIs need a mapped custom domain with a truststore and the configured TLS "
+        "policy, and their default execute-api endpoint disabled."
+    )
+    source_url = "https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html"
+    tags = ["apigateway", "tls", "authentication"]
+    remediation = (
+        "Pass domain_name=apigw.DomainNameOptions(..., mtls=apigw.MTLSConfig(bucket=b, key=k), "
+        "security_policy=apigw.SecurityPolicy.TLS_1_2) and disable_execute_api_endpoint=True."
+    )
+    config_spec = {
+        "select": {
+            "type": "string",
+            "default": "all",
+            "choices": ["all", "tagged", "named", "none"],
+            "help": "which REST APIs need mTLS: all, tagged, named or none",
+        },
+        "tag": {"type": "string", "default": "cdk-audit:mtls", "help": "tag (value true) for select=tagged"},
+        "name-pattern": {"type": "string", "default": "", "help": "regex on the literal API Name for select=named"},
+        "security-policy": {"type": "string", "default": "TLS_1_2", "help": "SecurityPolicy the domain must have"},
+    }
+
+    def match(self, cfn: Template) -> list[RuleMatch]:
+        idx = index(cfn.template)
+        # domain value -> domain logical id, so a mapping naming the domain literally is followed too
+        by_name = {
+            name: lid
+            for lid, res in idx.of_type(*DOMAINS)
+            if isinstance(name := literal(properties(res).get("DomainName")), str)
+        }
+        domains_of: dict[str, list[str | None]] = {}  # api -> mapped domains (None: not in template)
+        for mtype, (domain_key, api_key) in MAPPINGS.items():
+            for _, res in idx.of_type(mtype):
+                props = properties(res)
+                api = target(props.get(api_key))
+                if api is None:
+                    continue
+                domain = target(props.get(domain_key))
+                name = literal(props.get(domain_key))
+                if domain is None and isinstance(name, str):
+                    domain = by_name.get(name)
+                domains_of.setdefault(api, []).append(domain if idx.type_of(domain) in DOMAINS else None)
+        out: list[RuleMatch] = []
+        judged: set[str] = set()
+        for lid, res in idx.of_type(REST_API):
+            if is_cdk_helper(lid, res) or not self._selected(res) or self._private(res):
+                continue
+            here: list[str | int] = ["Resources", lid]
+            domains = domains_of.get(lid, [])
+            if not domains:
+                out.append(self.finding(here, "REST API has no custom domain mapped to it; serve it through a "
+                                              "domain with mutual TLS"))
+            for domain in sorted({d for d in domains if d} - judged):
+                judged.add(domain)
+                out.extend(self._check_domain(idx, domain))
+            disable = properties(res).get("DisableExecuteApiEndpoint")
+            if not is_true(disable) and literal(disable) is not UNKNOWN:
+                path = [*here, "Properties", "DisableExecuteApiEndpoint"] if disable is not None else here
+                out.append(self.finding(path, "Default execute-api endpoint is enabled and bypasses mTLS; set "
+                                              "disable_execute_api_endpoint=True"))
+        return out
+
+    def _selected(self, res: Mapping[str, Any]) -> bool:
+        mode = self.config["select"]
+        if mode == "tagged":
+            return is_true(tags(res).get(self.config["tag"]))
+        if mode == "named":
+            name, pattern = literal(properties(res).get("Name")), self.config["name-pattern"]
+            return bool(pattern) and isinstance(name, str) and re.search(pattern, name) is not None
+        return mode == "all"
+
+    @staticmethod
+    def _private(res: Mapping[str, Any]) -> bool:
+        endpoint = properties(res).get("EndpointConfiguration")
+        kinds = literal(endpoint.get("Types")) if isinstance(endpoint, Mapping) else None
+        return isinstance(kinds, list) and "PRIVATE" in kinds
+
+    def _check_domain(self, idx: TemplateIndex, lid: str) -> list[RuleMatch]:
+        res = idx.resources[lid]
+        props = properties(res)
+        here: list[str | int] = ["Resources", lid]
+        out: list[RuleMatch] = []
+        mtls = props.get("MutualTlsAuthentication")
+        # an intrinsic in place of the whole block (Fn::If) is unknown: stay silent
+        if mtls is None or (isinstance(mtls, Mapping) and mtls.get("TruststoreUri") is None and "Fn::If" not in mtls):
+            path = [*here, "Properties", "MutualTlsAuthentication"] if mtls is not None else here
+            out.append(self.finding(path, "Custom domain has no mTLS truststore; set mtls=apigw.MTLSConfig("
+                                          "bucket=..., key=...)"))
+        wanted = self.config["security-policy"]
+        if res.get("Type") == "AWS::ApiGatewayV2::DomainName":
+            configs = props.get("DomainNameConfigurations")
+            policies: list[tuple[list[str | int], Any]] = [
+                ([*here, "Properties", "DomainNameConfigurations", i, "SecurityPolicy"], c.get("SecurityPolicy"))
+                for i, c in enumerate(configs if isinstance(configs, list) else [])
+                if isinstance(c, Mapping)
+            ] or [(here, None)]
+        else:
+            policies = [([*here, "Properties", "SecurityPolicy"], props.get("SecurityPolicy"))]
+        for path, value in policies:
+            policy = literal(value)
+            if policy is UNKNOWN or policy == wanted:
+                continue
+            shown = f"is {policy}" if policy is not None else "is not set (TLS_1_0 allowed)"
+            out.append(self.finding(path if value is not None else here,
+                                    f"Custom domain security policy {shown}; set security_policy to {wanted}"))
+        return out

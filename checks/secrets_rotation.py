@@ -1,0 +1,134 @@
+"""E9206 secrets-rotation: database secrets rotate, through a rotation function that exists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cfnlint.rules import RuleMatch
+from cfnlint.template import Template
+
+from auditor.incidental import is_cdk_helper
+from auditor.resolve import TemplateIndex, index, is_true, properties, references, sub_text, target
+from auditor.rule import AuditRule
+
+SECRET = "AWS::SecretsManager::Secret"
+ATTACHMENT = "AWS::SecretsManager::SecretTargetAttachment"
+SCHEDULE = "AWS::SecretsManager::RotationSchedule"
+RDS = ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster")
+_RESOLVE = "{{resolve:secretsmanager:"
+
+
+def _resolved_secrets(value: Any) -> set[str]:
+    """Secrets a ``{{resolve:secretsmanager:...}}`` dynamic reference in ``value`` reads."""
+    text = sub_text(value)
+    if text is None or _RESOLVE not in text:
+        return set()
+    return references(value)
+
+
+class SecretsRotation(AuditRule):
+    """Secrets Manager secrets that hold database credentials rotate.
+
+    ## What it does
+    A secret is a *database secret* when an `AWS::SecretsManager::SecretTargetAttachment`
+    refers to it, or an `AWS::RDS::DBInstance` / `AWS::RDS::DBCluster` reads its
+    `MasterUsername` or `MasterUserPassword` from it through a
+    `{{resolve:secretsmanager:...}}` dynamic reference (what `rds.Credentials` writes).
+    A database secret without an `AWS::SecretsManager::RotationSchedule` for it is
+    reported, unless the database has `ManageMasterUserPassword: true` (RDS rotates its
+    own managed secret).
+
+    A rotation schedule whose `RotationLambdaARN` refers (`Ref`/`Fn::GetAtt`) to a
+    resource that is not in the template, without a `HostedRotationLambda`, is reported
+    too: it rotates nothing. Literal ARNs, imports and parameters are unknown at synth
+    time and stay silent.
+
+    ## Why is this bad?
+    A database password that never changes outlives the people and machines that once
+    knew it; PCI DSS asks for regular rotation of application credentials. Rotation also
+    proves the rotation path works before it is needed after a leak.
+
+    ## Example
+    ```python
+    rds.DatabaseInstance(self, "Ledger", engine=engine, vpc=vpc,
+                         credentials=rds.Credentials.from_generated_secret("settlement"))
+    ```
+
+    ## Use instead
+    ```python
+    db = rds.DatabaseInstance(self, "Ledger", engine=engine, vpc=vpc,
+                              credentials=rds.Credentials.from_generated_secret("settlement"))
+    db.add_rotation_single_user(automatically_after=Duration.days(30))
+    ```
+
+    ## Options
+    None.
+
+    ## References
+    - https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html
+    - https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_rds/DatabaseInstance.html#aws_cdk.aws_rds.DatabaseInstance.add_rotation_single_user
+    """
+
+    id = "E9206"
+    slug = "secrets-rotation"
+    severity_level = "error"
+    shortdesc = "Database secrets in Secrets Manager rotate"
+    description = (
+        "Secrets attached to a database need a RotationSchedule; a schedule's RotationLambdaARN must "
+        "point at a resource that exists."
+    )
+    source_url = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html"
+    tags = ["secretsmanager", "rds", "security"]
+    remediation = "Call db.add_rotation_single_user() (or secret.add_rotation_schedule(...)) on the database."
+
+    def match(self, cfn: Template) -> list[RuleMatch]:
+        idx = index(cfn.template)
+        params = cfn.template.get("Parameters")
+        out: list[RuleMatch] = []
+        rotated: set[str] = set()
+        for lid, res in idx.of_type(SCHEDULE):
+            props = properties(res)
+            for ref in references(props.get("SecretId")):
+                rotated.add(ref)
+                if idx.type_of(ref) == ATTACHMENT:  # Ref of an attachment is its secret's ARN (CDK's shape)
+                    rotated.update(references(properties(idx.resources[ref]).get("SecretId")))
+            fn = props.get("RotationLambdaARN")
+            tgt = target(fn)
+            if (
+                tgt is not None
+                and "HostedRotationLambda" not in props
+                and tgt not in idx.resources
+                and not (isinstance(params, Mapping) and tgt in params)
+            ):
+                out.append(self.finding(["Resources", lid, "Properties", "RotationLambdaARN"],
+                                        f"Rotation function {tgt} is not in this template; point the schedule at an "
+                                        "existing function or use hosted rotation"))
+        for secret, managed in sorted(self._database_secrets(idx).items()):
+            res = idx.resources.get(secret)
+            if res is None or res.get("Type") != SECRET or secret in rotated or managed:
+                continue
+            if not is_cdk_helper(secret, res):
+                out.append(self.finding(["Resources", secret],
+                                        "Database secret never rotates; call add_rotation_single_user() on the "
+                                        "database"))
+        return out
+
+    @staticmethod
+    def _database_secrets(idx: TemplateIndex) -> dict[str, bool]:
+        """Secret logical id -> whether RDS manages (and rotates) the database's password itself."""
+        found: dict[str, bool] = {}
+
+        def add(secrets: set[str], db: Mapping[str, Any] | None) -> None:
+            managed = is_true(properties(db).get("ManageMasterUserPassword")) if db is not None else False
+            for s in secrets:
+                found[s] = found.get(s, False) or managed
+
+        for _, res in idx.of_type(ATTACHMENT):
+            props = properties(res)
+            db = idx.resources.get(target(props.get("TargetId")) or "")
+            add(references(props.get("SecretId")), db)
+        for _, res in idx.of_type(*RDS):
+            props = properties(res)
+            add(set().union(*(_resolved_secrets(props.get(k)) for k in ("MasterUsername", "MasterUserPassword"))), res)
+        return found

@@ -1,0 +1,1 @@
+"""Stacks and constructs of the merchant portal sample app."""

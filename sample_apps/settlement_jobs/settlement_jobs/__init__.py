@@ -1,0 +1,1 @@
+"""Stacks and constructs of the settlement jobs sample app."""
