@@ -9,12 +9,17 @@ from card_gateway.gateway_stack import CardGatewayStack
 from card_gateway.variant import variant_of
 
 app = cdk.App()
+variant = variant_of(app)
 stack = CardGatewayStack(
     app,
     "CardGateway",
-    variant=variant_of(app),
+    variant=variant,
     description="Card authorization and capture API",
 )
 cdk.Tags.of(stack).add("service", "card-gateway")
-cdk.Tags.of(stack).add("environment", "production")
+# The organisation's required tags, once for the whole app (the bad variant forgot CostCenter).
+REQUIRED_TAGS = {"Environment": "production", "Team": "card-payments", "CostCenter": "cc-4711"}
+for key, value in REQUIRED_TAGS.items():
+    if variant == "good" or key != "CostCenter":
+        cdk.Tags.of(app).add(key, value)
 app.synth()

@@ -18,6 +18,7 @@ class CardApi(Construct):
         authorize: lambda_.IFunction,
         capture: lambda_.IFunction,
         disable_execute_api_endpoint: bool | None,
+        operated: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
@@ -37,6 +38,11 @@ class CardApi(Construct):
             deploy_options=apigateway.StageOptions(
                 stage_name="v1",
                 tracing_enabled=True,
+                # ``operated``: execution logs, metrics and a throttle the card networks cannot exceed
+                logging_level=apigateway.MethodLoggingLevel.INFO if operated else None,
+                metrics_enabled=True if operated else None,
+                throttling_rate_limit=200 if operated else None,
+                throttling_burst_limit=100 if operated else None,
                 access_log_destination=apigateway.LogGroupLogDestination(access_logs),
                 access_log_format=apigateway.AccessLogFormat.json_with_standard_fields(
                     caller=True,

@@ -5,6 +5,7 @@ from constructs import Construct
 
 from card_gateway.api import CardApi
 from card_gateway.functions import CardFunctions
+from card_gateway.monitoring import CardAlarms
 from card_gateway.mtls_domain import MtlsDomain
 from card_gateway.variant import Variant
 
@@ -22,7 +23,9 @@ class CardGatewayStack(cdk.Stack):
             capture=functions.capture,
             # Left unset in the bad variant: the default execute-api endpoint stays reachable.
             disable_execute_api_endpoint=True if variant == "good" else None,
+            operated=variant == "good",
         )
+        CardAlarms(self, "Alarms", authorize=functions.authorize, variant=variant)
         if variant == "good":
             MtlsDomain(self, "MtlsDomain", rest_api=api.rest_api)
         else:

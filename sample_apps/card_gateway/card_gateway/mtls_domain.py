@@ -7,7 +7,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 DOMAIN_NAME = "authorize.cards.payments.example.com"
-CERTIFICATE_ARN = "arn:aws:acm:us-east-1:111111111111:certificate/3f1c2a9e-8b7d-4c6e-9a51-2d0f7e4b6c18"
+#: the ACM certificate of DOMAIN_NAME, issued in each account and region the gateway runs in
+CERTIFICATE_ID = "3f1c2a9e-8b7d-4c6e-9a51-2d0f7e4b6c18"
 TRUSTSTORE_KEY = "truststore.pem"
 
 
@@ -29,7 +30,12 @@ class MtlsDomain(Construct):
             self,
             "Domain",
             domain_name=DOMAIN_NAME,
-            certificate=acm.Certificate.from_certificate_arn(self, "Certificate", CERTIFICATE_ARN),
+            certificate=acm.Certificate.from_certificate_arn(
+                self,
+                "Certificate",
+                # the stack's own account and region, not literals: the stack is environment-agnostic
+                cdk.Stack.of(self).format_arn(service="acm", resource="certificate", resource_name=CERTIFICATE_ID),
+            ),
             endpoint_type=apigateway.EndpointType.REGIONAL,
             security_policy=apigateway.SecurityPolicy.TLS_1_2,
             mtls=apigateway.MTLSConfig(bucket=truststore, key=TRUSTSTORE_KEY),

@@ -25,7 +25,8 @@ class LedgerArchive(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            # The bad variant kept the development setting: the archive dies with the stack.
+            removal_policy=cdk.RemovalPolicy.RETAIN if variant == "good" else cdk.RemovalPolicy.DESTROY,
         )
         if variant == "good":
             self._replicate_to_replica_region()

@@ -29,6 +29,10 @@ class PaymentsStage(cdk.Stage):
         )
         # The replica bucket must exist before the primary replicates into it.
         primary.add_stack_dependency(replica)
+        # The organisation's required tags (the bad variant forgot CostCenter).
+        required = {"Environment": "production", "Team": "payments-ledger", "CostCenter": "cc-2040"}
         for stack in (replica, primary):
             cdk.Tags.of(stack).add("service", "payments-ledger")
-            cdk.Tags.of(stack).add("environment", "production")
+            for key, value in required.items():
+                if variant == "good" or key != "CostCenter":
+                    cdk.Tags.of(stack).add(key, value)
