@@ -35,6 +35,12 @@ chromium:
 test: setup chromium
 	$(BIN)/pytest -q
 
+## bench: time cdk-audit against plain cfn-lint and checkov (own venv, network off); writes bench/results.md
+bench: setup
+	test -x bench/.venv-bench/bin/checkov || ($(PYTHON) -m venv bench/.venv-bench \
+		&& bench/.venv-bench/bin/pip install --quiet "checkov>=3.3,<3.4")
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: setup
 	$(BIN)/ruff check .
 

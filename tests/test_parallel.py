@@ -1,0 +1,83 @@
+"""auditor.parallel: the speed-ups change nothing but speed, and undo themselves."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from typing import Any
+
+import cfnlint.context.context
+import cfnlint.jsonschema.validators
+from cfnlint.decode import decode_str
+from cfnlint.template.template import Template
+
+from auditor import parallel
+
+TEMPLATE = {
+    "Parameters": {"Env": {"Type": "String", "AllowedValues": ["prod", "dev"]}},
+    "Conditions": {
+        "IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]},
+        "InUsEast": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+        "Both": {"Fn::And": [{"Condition": "IsProd"}, {"Condition": "InUsEast"}]},
+    },
+    "Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Condition": "IsProd"},
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Role": {"Fn::GetAtt": ["Bucket", "Arn"]},
+                "Environment": {"Variables": {"B": {"Fn::Sub": "${Bucket}"}, "E": {"Fn::If": ["Both", "a", "b"]}}},
+            },
+        },
+    },
+}
+
+
+def _decoded() -> dict[str, Any]:
+    template, matches = decode_str(json.dumps(TEMPLATE, indent=1))
+    assert not matches
+    return template
+
+
+def test_lazy_template_builds_what_template_builds() -> None:
+    eager, lazy = Template(None, _decoded(), ["us-east-1"]), parallel.LazyTemplate(None, _decoded(), ["us-east-1"])
+    assert lazy.transform_pre == eager.transform_pre
+    assert list(lazy.conditions._conditions) == list(eager.conditions._conditions)
+    assert lazy.conditions.build_scenerios_on_region("InUsEast", "us-east-1") == [True]
+    assert sorted(lazy.context.resources) == sorted(eager.context.resources)
+    assert (lazy.graph is None) == (eager.graph is None)
+    assert lazy.get_valid_getatts().json_schema("us-east-1") == eager.get_valid_getatts().json_schema("us-east-1")
+    assert lazy.get_valid_getatts() is lazy.get_valid_getatts()
+
+
+def test_condition_solver_is_shared_only_between_identical_sections() -> None:
+    a, b = parallel.LazyTemplate(None, _decoded()), parallel.LazyTemplate(None, _decoded())
+    assert a.conditions is b.conditions
+    other = _decoded()
+    other["Conditions"]["IsProd"] = {"Fn::Equals": [{"Ref": "Env"}, "dev"]}
+    assert parallel.LazyTemplate(None, other).conditions is not a.conditions
+
+
+def test_fast_cfn_lint_undoes_itself() -> None:
+    create = cfnlint.jsonschema.validators.create
+    module_names = cfnlint.context.context.Context.__dict__["module_names"]
+    with parallel.fast_cfn_lint():
+        assert cfnlint.jsonschema.validators.create is not create
+        assert cfnlint.context.context.fields is not dataclasses.fields
+    assert cfnlint.jsonschema.validators.create is create
+    assert cfnlint.context.context.fields is dataclasses.fields
+    assert cfnlint.context.context.Context.__dict__["module_names"] is module_names
+    assert isinstance(module_names, functools.cached_property)
+
+
+def test_pool_only_when_the_work_outweighs_it() -> None:
+    assert parallel.worth_parallel(10_000, 50, full=True, jobs=1) == 1
+    assert parallel.worth_parallel(20, 3, full=True, jobs=None) == 1  # a small app: no pool
+    assert parallel.worth_parallel(2_000, 1, full=True, jobs=None) == 1  # one template
+    assert parallel.worth_parallel(100, 5, full=False, jobs=3) == 3  # asked for explicitly
+
+
+def test_map_indexed_keeps_order() -> None:
+    items = list(range(7))
+    assert parallel.map_indexed(lambda x: x * x, items, 2, weights=[1, 9, 2, 8, 3, 7, 4]) == [x * x for x in items]
