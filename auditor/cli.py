@@ -137,6 +137,11 @@ ConfigOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", "-j", min=1, help="Processes for cfn-lint (default: automatic, by amount of work; "
+                 "1: no process pool)."),
+]
 OutputOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -237,13 +242,15 @@ def _compare(report: Report, known: set[str] | None, file: Path | None) -> Repor
     return report
 
 
-def _audit(assemblies: list[Assembly], settings: Settings, quiet: bool) -> tuple[list[Finding], float, list[str]]:
+def _audit(
+    assemblies: list[Assembly], settings: Settings, quiet: bool, jobs: int | None = None
+) -> tuple[list[Finding], float, list[str]]:
     """check -> merge validation plugins' reports -> suppress; and the ids of our checks that ran."""
     stacks = sum(len(a.stacks) for a in assemblies)
     _progress(quiet, f"auditing {stacks} template(s) in {len(assemblies)} assembly(ies)")
     start = time.perf_counter()
     checks = engine.load_checks(settings)
-    findings = engine.audit(assemblies, checks)
+    findings = engine.audit(assemblies, checks, jobs=jobs)
     findings = merge_validation_reports(findings, assemblies)
     findings = apply_suppressions(findings, assemblies, settings.suppress)
     return findings, time.perf_counter() - start, sorted(checks.ours)
@@ -278,6 +285,7 @@ def run(
     quiet: QuietOpt = False,
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Synthesize the CDK app in APP_DIR with the CDK CLI, then audit every template.
 
@@ -321,7 +329,7 @@ def run(
             return
         assembly = load_assembly(out_dir)
         assembly.synth_warnings = list(result.warnings)
-        findings, seconds, ran = _audit([assembly], settings, quiet)
+        findings, seconds, ran = _audit([assembly], settings, quiet, jobs)
         report = Report(
             app=str(app_dir),
             findings=findings,
@@ -359,15 +367,16 @@ def scan(
     quiet: QuietOpt = False,
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
+    jobs: JobsOpt = None,
 ) -> None:
     """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth)."""
     outputs = _parse_outputs(output or [])
     known = _load_baseline(baseline)
-    report = _scan_report(paths, config, quiet)
+    report = _scan_report(paths, config, quiet, jobs)
     _emit(_compare(report, known, baseline), fmt, report_file, fail_on, outputs)
 
 
-def _scan_report(paths: list[Path], config: Path | None, quiet: bool) -> Report:
+def _scan_report(paths: list[Path], config: Path | None, quiet: bool, jobs: int | None = None) -> Report:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         err.print(f"[bold red]error:[/] no such file or directory: {', '.join(missing)}")
@@ -380,7 +389,7 @@ def _scan_report(paths: list[Path], config: Path | None, quiet: bool) -> Report:
             f"[bold red]error:[/] no templates or cloud assemblies found in {', '.join(map(str, paths))}"
         )
         raise typer.Exit(EXIT_USAGE)
-    findings, seconds, ran = _audit(assemblies, settings, quiet)
+    findings, seconds, ran = _audit(assemblies, settings, quiet, jobs)
     lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
     cli = None
     with suppress(SynthSetupError):

@@ -117,3 +117,12 @@ def test_run_without_cdk_json_exits_2_with_report(cli, tmp_path: Path):
     assert r.exit_code == 2
     doc = validated_report(r.stdout)
     assert doc["synth"]["ok"] is False and "cdk.json" in doc["synth"]["error"]
+
+
+def test_jobs_option_gives_the_same_findings(cli):
+    folder = FIXTURES.parent / "checks" / "log-retention" / "bad"
+    serial = validated_report(cli("scan", folder, "--format", "json", "-q", "--jobs", "1").stdout)
+    pooled = validated_report(cli("scan", folder, "--format", "json", "-q", "--jobs", "2").stdout)
+    key = [(f["fingerprint"], f["line"]) for f in serial["findings"]]
+    assert key and key == [(f["fingerprint"], f["line"]) for f in pooled["findings"]]
+    assert cli("scan", folder, "--jobs", "0").exit_code == 3

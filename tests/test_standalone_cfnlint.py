@@ -16,7 +16,8 @@ CHECKS_DIR = ROOT / "checks"
 
 def _fires_with_defaults(slug: str) -> bool:
     """Some bad fixtures only fail under a profile or setting (their .config.toml)."""
-    bad = [p for p in (ROOT / "tests" / "checks" / slug / "bad").glob("*.json") if not p.name.endswith(".expected.json")]
+    folder = ROOT / "tests" / "checks" / slug / "bad"
+    bad = [p for p in folder.glob("*.json") if not p.name.endswith(".expected.json")]
     return any(not p.with_suffix(".config.toml").is_file() for p in bad)
 
 
