@@ -202,6 +202,25 @@ def as_int(value: Any) -> int | None:
     return None
 
 
+def name_matches(value: Any, pattern: str) -> bool:
+    """A literal name that a non-empty regex finds; an unknown name never matches."""
+    name = literal(value)
+    return bool(pattern) and isinstance(name, str) and re.search(pattern, name) is not None
+
+
+def selected(resource: Mapping[str, Any], mode: str, tag: str, name_property: str, pattern: str) -> bool | None:
+    """The selector checks share for "which resources must comply": ``all``, ``tagged``
+    (tag ``tag`` is true) or ``named`` (the literal ``name_property`` matches ``pattern``).
+    None for any other mode, which the check decides itself."""
+    if mode == "all":
+        return True
+    if mode == "tagged":
+        return is_true(tags(resource).get(tag))
+    if mode == "named":
+        return name_matches(properties(resource).get(name_property), pattern)
+    return None
+
+
 def tags(resource: Mapping[str, Any]) -> dict[str, Any]:
     """A resource's tags as a dict (``Key``/``Value`` lists and plain maps both)."""
     props = resource.get("Properties")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +9,7 @@ from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
 from auditor.incidental import is_cdk_helper
-from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, properties, tags, target
+from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, properties, selected, target
 from auditor.rule import AuditRule
 
 REST_API = "AWS::ApiGateway::RestApi"
@@ -132,13 +131,7 @@ class ApigwMtls(AuditRule):
         return out
 
     def _selected(self, res: Mapping[str, Any]) -> bool:
-        mode = self.config["select"]
-        if mode == "tagged":
-            return is_true(tags(res).get(self.config["tag"]))
-        if mode == "named":
-            name, pattern = literal(properties(res).get("Name")), self.config["name-pattern"]
-            return bool(pattern) and isinstance(name, str) and re.search(pattern, name) is not None
-        return mode == "all"
+        return bool(selected(res, self.config["select"], self.config["tag"], "Name", self.config["name-pattern"]))
 
     @staticmethod
     def _private(res: Mapping[str, Any]) -> bool:

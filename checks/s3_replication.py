@@ -18,8 +18,10 @@ from auditor.resolve import (
     index,
     is_true,
     literal,
+    name_matches,
     properties,
     references,
+    selected,
     sub_text,
     tags,
     target,
@@ -144,20 +146,13 @@ class S3Replication(AuditRule):
     def is_replica(self, resource: Mapping[str, Any]) -> bool:
         if is_true(tags(resource).get(self.config["replica-tag"])):
             return True
-        name = literal(properties(resource).get("BucketName"))
-        pattern = self.config["replica-name-pattern"]
-        return bool(pattern) and isinstance(name, str) and re.search(pattern, name) is not None
+        return name_matches(properties(resource).get("BucketName"), self.config["replica-name-pattern"])
 
     def _selected(self, lid: str, res: Mapping[str, Any], log_targets: set[str]) -> bool:
         props = properties(res)
-        mode = self.config["select"]
-        if mode == "all":
-            return True
-        if mode == "tagged":
-            return is_true(tags(res).get(self.config["tag"]))
-        if mode == "named":
-            name, pattern = literal(props.get("BucketName")), self.config["name-pattern"]
-            return bool(pattern) and isinstance(name, str) and re.search(pattern, name) is not None
+        chosen = selected(res, self.config["select"], self.config["tag"], "BucketName", self.config["name-pattern"])
+        if chosen is not None:
+            return chosen
         # "versioned": a versioned bucket that holds data, not a target of access or flow logs
         versioning = props.get("VersioningConfiguration")
         status = literal(versioning.get("Status")) if isinstance(versioning, Mapping) else None
