@@ -3,7 +3,8 @@ validation plugin that runs our checks during ``cdk synth``.
 
     from auditor.cdk import AuditPlugin, suppress
 
-    app = cdk.App(policy_validation_beta1=[AuditPlugin()])
+    app = cdk.App()
+    cdk.Validations.of(app).add_plugins(AuditPlugin())
     suppress(replica_bucket, "s3-replication", reason="this is the replica")
 
 Needs aws-cdk-lib (the ``cdk`` extra); the rest of cdk-audit does not import it.
@@ -78,7 +79,8 @@ def _suppress_in_stack(stack: Stack, entry: dict[str, str]) -> None:
 class AuditPlugin:
     """A CDK policy validation plugin that runs cdk-audit's checks at ``cdk synth``.
 
-    ``App(policy_validation_beta1=[AuditPlugin()])``. Reads configuration as the CLI
+    ``cdk.Validations.of(app).add_plugins(AuditPlugin())`` (or the deprecated
+    ``App(policy_validation_beta1=[...])``). Reads configuration as the CLI
     does (``config`` or cdk-audit.toml / pyproject.toml in the app's folder); findings
     at or above ``fail_on`` make the report fail, and then ``cdk synth`` exits 1.
     Suppressed findings are left out.

@@ -28,7 +28,7 @@ try:  # typer >= 0.2x vendors click
 except ImportError:  # pragma: no cover - older typer depends on click itself
     from click.exceptions import UsageError  # type: ignore[no-redef]
 
-from auditor import engine
+from auditor import pipeline
 from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import (
     BaselineError,
@@ -46,9 +46,8 @@ from auditor.output import write_atomic
 from auditor.registry import check_classes, find_check
 from auditor.report import html, json_report, junit, markdown, sarif, text
 from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
-from auditor.suppress import apply_suppressions
 from auditor.synth import SynthSetupError, cli_version, find_cdk_cli, run_synth
-from auditor.validation_report import failed_only_on_validation, merge_validation_reports
+from auditor.validation_report import failed_only_on_validation
 
 EXIT_INTERNAL = 4
 EXIT_CODES_HELP = (
@@ -249,11 +248,8 @@ def _audit(
     stacks = sum(len(a.stacks) for a in assemblies)
     _progress(quiet, f"auditing {stacks} template(s) in {len(assemblies)} assembly(ies)")
     start = time.perf_counter()
-    checks = engine.load_checks(settings)
-    findings = engine.audit(assemblies, checks, jobs=jobs)
-    findings = merge_validation_reports(findings, assemblies)
-    findings = apply_suppressions(findings, assemblies, settings.suppress)
-    return findings, time.perf_counter() - start, sorted(checks.ours)
+    findings, ran = pipeline.check(assemblies, settings, jobs)
+    return findings, time.perf_counter() - start, ran
 
 
 def _stack_names(assemblies: list[Assembly]) -> list[str]:

@@ -12,7 +12,7 @@ from auditor.findings import AssemblyMatch
 from auditor.rule import AuditRule
 
 #: ``aws-cdk-lib.aws_lambda.FunctionOptions#logRetention is deprecated``
-_API = re.compile(r"(?P<lib>[\w@/-]+)\.(?P<module>\w+)\.(?P<type>\w+)(?:#(?P<member>\w+))?\s+is deprecated")
+_API = re.compile(r"(?P<lib>[\w@/-]+)\.(?:(?P<module>\w+)\.)?(?P<type>\w+)(?:#(?P<member>\w+))?\s+is deprecated")
 
 
 def _tree_nodes(assembly: Assembly) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -34,7 +34,7 @@ def _tree_nodes(assembly: Assembly) -> Iterator[tuple[str, dict[str, Any]]]:
             stack.extend(children.values())
 
 
-def _constructs_using(assembly: Assembly, module: str, type_name: str, member: str | None) -> list[str]:
+def _constructs_using(assembly: Assembly, module: str | None, type_name: str, member: str | None) -> list[str]:
     """Construct paths that most likely used the deprecated API.
 
     ``FunctionOptions#logRetention`` is a prop of ``Function``: the candidates are the
@@ -42,7 +42,7 @@ def _constructs_using(assembly: Assembly, module: str, type_name: str, member: s
     ``LogRetention`` for ``logRetention``) are preferred.
     """
     cls = re.sub(r"(Props|Options|Attributes)$", "", type_name)
-    fqn = f"aws-cdk-lib.{module}.{cls}"
+    fqn = f"aws-cdk-lib.{module}.{cls}" if module else f"aws-cdk-lib.{cls}"
     candidates = [
         (p, n) for p, n in _tree_nodes(assembly) if (n.get("constructInfo") or {}).get("fqn") == fqn
     ]
@@ -98,12 +98,13 @@ class CdkDeprecation(AuditRule):
     def match_assembly(self, assembly: Assembly) -> list[AssemblyMatch]:
         out: list[AssemblyMatch] = []
         for warning in dict.fromkeys(assembly.synth_warnings):
-            m = _API.search(warning)
-            if not m:
+            if "deprecated" not in warning:
                 continue
-            paths = _constructs_using(assembly, m["module"], m["type"], m["member"])
+            m = _API.search(warning)
+            paths = _constructs_using(assembly, m["module"], m["type"], m["member"]) if m else []
+            found = 0
             for cpath in paths:
-                located = assembly.locate(cpath)
+                located = assembly.locate(cpath) if cpath else None  # "" is the App itself
                 if located is None:
                     continue
                 stack, lid = located
@@ -112,6 +113,7 @@ class CdkDeprecation(AuditRule):
                         stack.name, ["Resources", lid] if lid else [], warning, {"construct_path": cpath}
                     )
                 )
-            if not paths:
+                found += 1
+            if not found:  # about the app as a whole, or no construct can be tied to it
                 out.append(AssemblyMatch("", [], warning))
         return out

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from auditor import pipeline
+from auditor.assembly import load_assembly
 from auditor.cli import app
+from auditor.config import load_settings
+from auditor.findings import Finding
 from auditor.report import json_report
 from auditor.synth import SynthResult, run_synth
 
@@ -49,3 +53,12 @@ def validated_report(text: str) -> dict[str, Any]:
     doc = json.loads(text)
     json_report.validate(doc)
     return doc
+
+
+def audited(result: SynthResult, app_name: str) -> list[Finding]:
+    """A synthesized sample app through the CLI's check stage (engine, validation
+    reports, suppressions), with synth's warnings; suppressed findings left out."""
+    assembly = load_assembly(result.output_dir)
+    assembly.synth_warnings = list(result.warnings)
+    findings, _ = pipeline.check([assembly], load_settings(None, SAMPLE_APPS / app_name))
+    return [f for f in findings if f.suppressed is None]

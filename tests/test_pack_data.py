@@ -11,12 +11,9 @@ from collections import Counter
 
 import pytest
 
-from auditor.assembly import load_assembly
-from auditor.config import load_settings
-from auditor.engine import audit, load_checks
 from auditor.registry import find_check
 from checks.rds_engine_version import DATA, version_table
-from tests.conftest import SAMPLE_APPS
+from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {
     "s3-hardening",
@@ -34,7 +31,7 @@ GOOD_APPS = sorted(p.name for p in SAMPLE_APPS.iterdir() if (p / "cdk.json").is_
 def _pack_findings(synth_cache, app: str, variant: str) -> Counter[tuple[str, str | None]]:
     result = synth_cache(app, variant)
     assert result.ok, f"{app} {variant}: synth failed: {result.error}"
-    findings = audit([load_assembly(result.output_dir)], load_checks(load_settings(None, SAMPLE_APPS / app)))
+    findings = audited(result, app)
     ids = {cls.id for slug in PACK if (cls := find_check(slug))}
     crashed = [f for f in findings if f.check_id == "E0002" and any(i in f.message for i in ids)]
     assert not crashed, crashed

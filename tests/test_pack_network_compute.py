@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from auditor.assembly import load_assembly
-from auditor.config import Settings, load_settings
+from auditor.config import Settings
 from auditor.engine import audit, load_checks
 from auditor.registry import find_check
 from checks.alb_tls import elb_policy_floor
 from checks.placeholder_image import parse_image
-from tests.conftest import SAMPLE_APPS
+from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {"alb-tls", "db-subnet-egress", "security-groups", "vpc-flow-logs", "placeholder-image", "ecs-deployment"}
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Options", "References")
@@ -29,8 +29,7 @@ def _variant_apps() -> list[str]:
 def _pack_findings(synth_cache: Any, app: str, variant: str) -> list[tuple[str, str | None, str]]:
     result = synth_cache(app, variant)
     assert result.ok, f"{app} {variant}: synth failed: {result.error}"
-    assembly = load_assembly(result.output_dir)
-    findings = audit([assembly], load_checks(load_settings(None, SAMPLE_APPS / app)))
+    findings = audited(result, app)
     assert not [f for f in findings if f.check_id == "E0002" and any(s in f.message for s in PACK)]
     return sorted((f.slug, f.logical_id, f.message) for f in findings if f.slug in PACK)
 

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.assembly import Assembly, Stack, load_assembly
-from auditor.config import load_settings
-from auditor.engine import audit, load_checks
+from auditor.assembly import Assembly, Stack
 from checks.hardcoded_env import HardcodedEnv
-from tests.conftest import SAMPLE_APPS
+from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {
     "alarms",
@@ -43,7 +41,7 @@ def _pack_findings(synth_cache, app: str, variant: str) -> list:
     result = synth_cache(app, variant)
     if not result.ok:
         pytest.skip(f"{app} {variant} does not synthesize here: {result.error}")
-    findings = audit([load_assembly(result.output_dir)], load_checks(load_settings(None, SAMPLE_APPS / app)))
+    findings = audited(result, app)
     assert not [f for f in findings if f.check_id in ("E0000", "E0002", "E9900")]
     return [f for f in findings if f.slug in PACK]
 

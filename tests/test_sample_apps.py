@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.assembly import load_assembly
-from auditor.config import load_settings
-from auditor.engine import audit, load_checks
-from tests.conftest import SAMPLE_APPS, validated_report
+from tests.conftest import SAMPLE_APPS, audited, validated_report
 
 CORE = {"s3-replication", "nat-routes", "apigw-mtls", "log-retention", "backup-retention"}
 APPS = ("payments_platform", "card_gateway")
@@ -18,9 +16,7 @@ APPS = ("payments_platform", "card_gateway")
 def _core_fired(synth_cache, app: str, variant: str) -> set[str]:
     result = synth_cache(app, variant)
     assert result.ok, f"{app} {variant}: synth failed: {result.error}"
-    assembly = load_assembly(result.output_dir)
-    assembly.synth_warnings = result.warnings
-    findings = audit([assembly], load_checks(load_settings(None, SAMPLE_APPS / app)))
+    findings = audited(result, app)
     assert not [f for f in findings if f.check_id in ("E0000", "E0002", "E9900")]
     return {f.slug for f in findings if f.slug in CORE}
 
@@ -51,9 +47,7 @@ def test_stage_nested_stack_and_construct_paths(synth_cache):
 def test_deprecation_and_annotation_become_located_findings(synth_cache):
     result = synth_cache("card_gateway", "bad")
     assert any("deprecated" in w for w in result.warnings)
-    assembly = load_assembly(result.output_dir)
-    assembly.synth_warnings = result.warnings
-    findings = audit([assembly], load_checks(load_settings(None, SAMPLE_APPS / "card_gateway")))
+    findings = audited(result, "card_gateway")
     dep = [f for f in findings if f.slug == "cdk-deprecation"]
     ann = [f for f in findings if f.slug == "cdk-warning"]
     assert dep and all(f.construct_path and f.stack for f in dep)

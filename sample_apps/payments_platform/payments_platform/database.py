@@ -47,7 +47,7 @@ class DatabaseStack(cdk.NestedStack):
         return rds.DatabaseCluster(
             self,
             "LedgerCluster",
-            engine=rds.DatabaseClusterEngine.aurora_postgres(version=rds.AuroraPostgresEngineVersion.VER_16_4),
+            engine=rds.DatabaseClusterEngine.aurora_postgres(version=rds.AuroraPostgresEngineVersion.VER_16_8),
             writer=rds.ClusterInstance.provisioned("Writer", **instance_props),
             readers=[rds.ClusterInstance.provisioned("Reader", **instance_props)],
             vpc=vpc,
