@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from cfnlint.rules import RuleMatch
-from cfnlint.template import Template
-
-from auditor.incidental import is_cdk_helper
-from auditor.resolve import UNKNOWN, as_int, index, is_true, literal, properties
-from auditor.rule import AuditRule
+from auditor.property_rule import Expect, PropertyRule, at_most, one_of
 
 
-class KmsRotation(AuditRule):
+class KmsRotation(PropertyRule):
     """Symmetric customer-managed KMS keys have automatic key rotation on.
 
     ## What it does
@@ -63,29 +58,20 @@ class KmsRotation(AuditRule):
         },
     }
 
-    def match(self, cfn: Template) -> list[RuleMatch]:
-        out: list[RuleMatch] = []
-        for lid, res in index(cfn.template).of_type("AWS::KMS::Key"):
-            props = properties(res)
-            if is_cdk_helper(lid, res):
-                continue
-            spec, usage, origin = (literal(props.get(k)) for k in ("KeySpec", "KeyUsage", "Origin"))
-            if UNKNOWN in (spec, usage, origin):
-                continue
-            if spec not in (None, "SYMMETRIC_DEFAULT") or usage not in (None, "ENCRYPT_DECRYPT"):
-                continue  # asymmetric and HMAC keys cannot rotate automatically
-            if origin not in (None, "AWS_KMS"):
-                continue  # imported or external key material is rotated by hand
-            here: list[str | int] = ["Resources", lid, "Properties"]
-            rotation = props.get("EnableKeyRotation")
-            if not is_true(rotation):
-                if literal(rotation) is not UNKNOWN:
-                    path = [*here, "EnableKeyRotation"] if rotation is not None else here
-                    out.append(self.finding(path, "KMS key does not rotate; set enable_key_rotation=True"))
-                continue
-            days = as_int(props.get("RotationPeriodInDays"))
-            if days is not None and days > self.config["max-rotation-days"]:
-                out.append(self.finding([*here, "RotationPeriodInDays"],
-                                        f"KMS key rotates every {days} days (max {self.config['max-rotation-days']}); "
-                                        "shorten rotation_period"))
-        return out
+    resource_types = ("AWS::KMS::Key",)
+    # asymmetric and HMAC keys cannot rotate automatically; imported or external key
+    # material is rotated by hand
+    applies_when = (
+        Expect("Properties.KeySpec", one_of(None, "SYMMETRIC_DEFAULT")),
+        Expect("Properties.KeyUsage", one_of(None, "ENCRYPT_DECRYPT")),
+        Expect("Properties.Origin", one_of(None, "AWS_KMS")),
+    )
+    expects = (
+        Expect("Properties.EnableKeyRotation", one_of(True), "KMS key does not rotate; set enable_key_rotation=True"),
+        Expect(
+            "Properties.RotationPeriodInDays",
+            at_most("max-rotation-days"),
+            "KMS key rotates every {value} days (max {config[max-rotation-days]}); shorten rotation_period",
+        ),
+    )
+    first_failure_only = True  # a key that does not rotate has no period to judge
