@@ -133,3 +133,12 @@ def test_text_report_for_failed_synth_and_colour():
     colored = text.render(Report(app=None, findings=[f]), color=True)
     assert "\x1b[" in colored and "Ledger/L/Resource" in colored and "Ledger.template.json:3" in colored
     assert "fix:" in colored
+
+
+def test_atomic_write_gives_the_mode_a_plain_write_would(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "r.json", "{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o644
