@@ -76,8 +76,7 @@ class _Group(TyperGroup):
 
 app = typer.Typer(
     cls=_Group,
-    help="Audit the CloudFormation that AWS CDK synthesizes for production-readiness failures.\n\n"
-    + EXIT_CODES_HELP,
+    help="Audit the CloudFormation that AWS CDK synthesizes for production-readiness failures.\n\n" + EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -138,13 +137,18 @@ ConfigOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
 JobsOpt = Annotated[
     int | None,
-    typer.Option("--jobs", "-j", min=1, help="Processes for cfn-lint (default: automatic, by amount of work; "
-                 "1: no process pool)."),
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes for cfn-lint (default: automatic, by amount of work; 1: no process pool).",
+    ),
 ]
 OutputOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--output",
+        metavar="FORMAT=FILE",
         help="Also write FORMAT=FILE (repeatable), e.g. --output sarif=audit.sarif --output html=audit.html; "
         "formats: " + ", ".join(f.value for f in Format) + ".",
     ),
@@ -258,9 +262,10 @@ def _stack_names(assemblies: list[Assembly]) -> list[str]:
 
 @app.command()
 def run(
-    app_dir: Annotated[Path, typer.Argument(help="The folder of the CDK app (holding cdk.json).")],
+    app_dir: Annotated[Path, typer.Argument(metavar="APP_DIR", help="The folder of the CDK app (holding cdk.json).")],
     context: Annotated[
-        list[str] | None, typer.Option("--context", "-c", help="CDK context KEY=VALUE (repeatable).")
+        list[str] | None,
+        typer.Option("--context", "-c", metavar="KEY=VALUE", help="CDK context KEY=VALUE (repeatable)."),
     ] = None,
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="Keep the cloud assembly here (default: a temp dir).")
@@ -271,13 +276,9 @@ def run(
     config: ConfigOpt = None,
     cdk_bin: Annotated[
         str | None,
-        typer.Option(
-            "--cdk-bin", help="The CDK CLI to run (default: node_modules/.bin/cdk, else cdk on PATH)."
-        ),
+        typer.Option("--cdk-bin", help="The CDK CLI to run (default: node_modules/.bin/cdk, else cdk on PATH)."),
     ] = None,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Give up on synth after this many seconds.")
-    ] = 600.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Give up on synth after this many seconds.")] = 600.0,
     quiet: QuietOpt = False,
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
@@ -352,8 +353,9 @@ def scan(
     paths: Annotated[
         list[Path],
         typer.Argument(
+            metavar="PATH",
             help="Cloud assembly folders (cdk.out), template files "
-            "(JSON/YAML), or folders holding them (searched recursively)."
+            "(JSON/YAML), or folders holding them (searched recursively).",
         ),
     ],
     fmt: FormatOpt = Format.text,
@@ -381,9 +383,7 @@ def _scan_report(paths: list[Path], config: Path | None, quiet: bool, jobs: int 
     _progress(quiet, f"loading {len(paths)} path(s)…")
     assemblies = load_paths(paths)
     if not any(a.stacks or a.errors for a in assemblies):
-        err.print(
-            f"[bold red]error:[/] no templates or cloud assemblies found in {', '.join(map(str, paths))}"
-        )
+        err.print(f"[bold red]error:[/] no templates or cloud assemblies found in {', '.join(map(str, paths))}")
         raise typer.Exit(EXIT_USAGE)
     findings, seconds, ran = _audit(assemblies, settings, quiet, jobs)
     lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
@@ -409,9 +409,10 @@ app.add_typer(baseline_app, name="baseline")
 
 @baseline_app.command("write")
 def baseline_write(
-    file: Annotated[Path, typer.Argument(help="The baseline file to write (JSON).", dir_okay=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The baseline file to write (JSON).", dir_okay=False)],
     paths: Annotated[
-        list[Path], typer.Argument(help="What to scan, as for `cdk-audit scan`: cdk.out folders, templates.")
+        list[Path],
+        typer.Argument(metavar="PATH", help="What to scan, as for `cdk-audit scan`: cdk.out folders, templates."),
     ],
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -428,8 +429,8 @@ def baseline_write(
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier JSON report (or baseline).", dir_okay=False)],
-    new: Annotated[Path, typer.Argument(help="The later JSON report.", dir_okay=False)],
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier JSON report (or baseline).", dir_okay=False)],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The later JSON report.", dir_okay=False)],
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
     fail_on: FailOnOpt = FailOn.error,
 ) -> None:
@@ -459,7 +460,9 @@ def list_checks() -> None:
 
 @app.command()
 def explain(
-    id_or_slug: Annotated[str, typer.Argument(help="A check id (E9001) or slug (s3-replication).")],
+    id_or_slug: Annotated[
+        str, typer.Argument(metavar="ID_OR_SLUG", help="A check id (E9001) or slug (s3-replication).")
+    ],
 ) -> None:
     """Print one check's documentation (from its docstring) and its configuration."""
     cls = find_check(id_or_slug)
