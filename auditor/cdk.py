@@ -111,16 +111,15 @@ class AuditPlugin:
         return [c.slug for c in check_classes()]
 
     def validate(self, context: IPolicyValidationContextBeta1) -> PolicyValidationPluginReportBeta1:
-        from auditor import engine
+        from auditor import pipeline
         from auditor.assembly import load_paths
         from auditor.config import load_settings
         from auditor.findings import SEVERITY_RANK
-        from auditor.suppress import apply_suppressions
 
         settings = load_settings(self._config, Path.cwd())  # synth runs the app in its folder
         assemblies = load_paths([Path(p) for p in context.template_paths])
-        findings = engine.audit(assemblies, engine.load_checks(settings))
-        active = [f for f in apply_suppressions(findings, assemblies, settings.suppress) if not f.suppressed]
+        findings, _ = pipeline.check(assemblies, settings)
+        active = [f for f in findings if not f.suppressed]
         grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
         for f in active:
             grouped[(f.slug, f.message)].append(f)

@@ -86,11 +86,10 @@ def audit(assemblies: Iterable[Assembly], checks: CheckSet, jobs: int | None = N
 
 def _template_findings(stack: Stack, checks: CheckSet) -> list[Finding]:
     out = []
-    filename = str(stack.template_path)
     for match in parallel.lint_template(stack.template, checks.config, checks.rules):
         path = list(getattr(match, "path", []) or [])
         rule = checks.ours.get(match.rule.id)
-        out.append(_finding(stack, match.rule.id, rule, match.message, path, match.linenumber, filename))
+        out.append(_finding(stack, match.rule.id, rule, match.message, path, match.linenumber))
     return out
 
 
@@ -101,8 +100,9 @@ def _finding(
     message: str,
     path: list[Any],
     line: int | None,
-    filename: str | None = None,
+    construct_path: str | None = None,
 ) -> Finding:
+    """``construct_path`` overrides the one recorded for the resource (an annotation's own)."""
     logical_id = str(path[1]) if len(path) >= 2 and path[0] == "Resources" else None
     if rule is not None:
         slug, severity, fix, source = rule.slug, rule.severity_level, rule.remediation, "cdk-audit"
@@ -114,13 +114,11 @@ def _finding(
         severity=severity,
         message=message,
         stack=stack.name,
-        template=filename or str(stack.template_path),
+        template=str(stack.template_path),
         line=line,
         logical_id=logical_id,
-        construct_path=stack.construct_paths.get(logical_id) if logical_id else None,
-        property_path="/".join(str(p) for p in path[2:]) or None
-        if logical_id
-        else "/".join(map(str, path)) or None,
+        construct_path=construct_path or (stack.construct_paths.get(logical_id) if logical_id else None),
+        property_path="/".join(str(p) for p in path[2:]) or None if logical_id else "/".join(map(str, path)) or None,
         remediation=fix,
         source=source,
     )
@@ -131,12 +129,16 @@ def _assembly_finding(rule: AuditRule, assembly: Assembly, m: AssemblyMatch) -> 
     if stack is None:  # about the app as a whole (a deprecation no construct can be tied to)
         where = assembly.directory / "manifest.json" if assembly.directory else Path(".")
         stack = Stack(name=m.stack, template_path=where, template=None)
-    f = _finding(stack, rule.id, rule, m.message, list(m.path), line_of(stack.template, m.path))
-    if m.extra.get("construct_path"):
-        f.construct_path = str(m.extra["construct_path"])
-        f.fingerprint = ""
-        f.__post_init__()
-    return f
+    override = m.extra.get("construct_path")
+    return _finding(
+        stack,
+        rule.id,
+        rule,
+        m.message,
+        list(m.path),
+        line_of(stack.template, m.path),
+        str(override) if override else None,
+    )
 
 
 def line_of(template: Any, path: Iterable[Any]) -> int | None:
