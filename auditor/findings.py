@@ -5,10 +5,47 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 _DIGITS = re.compile(r"\d+")
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def letter(self) -> str:
+        """The first letter of a cfn-lint rule id of this severity."""
+        return self.value[0].upper()
+
+    @classmethod
+    def of_rule_id(cls, rule_id: str) -> Severity:
+        """cfn-lint's convention: E… error, W… warning, I… informational."""
+        return {"E": cls.ERROR, "W": cls.WARNING, "I": cls.INFO}.get(rule_id[:1].upper(), cls.ERROR)
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+SEVERITY_RANK: dict[str, int] = dict(_RANK)  # transitional: gate.py takes this over
+
+
+class Source(StrEnum):
+    """Who reported a finding: one of our checks, a cfn-lint built-in, or a CDK plugin."""
+
+    CDK_AUDIT = "cdk-audit"
+    CFN_LINT = "cfn-lint"
+    CDK = "cdk"
+
+
+class BaselineState(StrEnum):
+    NEW = "new"
+    KNOWN = "known"
 
 
 @dataclass

@@ -18,6 +18,8 @@ from types import ModuleType
 from auditor.rule import AuditRule
 
 ENTRY_POINT_GROUP = "cdk_audit.checks"
+#: the built-in pack: the checks/ folder, installed under this name (see pyproject.toml)
+BUILTIN_PACK = "auditor.checks"
 
 
 def _modules(package: ModuleType) -> list[ModuleType]:
@@ -43,7 +45,7 @@ def _rules_in(module: ModuleType) -> list[type[AuditRule]]:
 @cache
 def check_classes() -> tuple[type[AuditRule], ...]:
     """Every check class, sorted by id; duplicate ids or slugs are a packaging error."""
-    packages = {"checks"}
+    packages = {BUILTIN_PACK}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         packages.add(ep.value.split(":", 1)[0])
     found: dict[str, type[AuditRule]] = {}

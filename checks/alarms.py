@@ -9,6 +9,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, literal, properties
 from auditor.rule import AuditRule
@@ -113,7 +114,7 @@ class Alarms(AuditRule):
 
     id = "W9301"
     slug = "alarms"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "CloudWatch alarms handle missing data, have an action and watch what they say"
     description = (
         "Alarms without TreatMissingData, without any action, or whose name/description names a "

@@ -9,6 +9,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, literal, properties
 from auditor.rule import AuditRule
@@ -130,7 +131,7 @@ class AlbTls(AuditRule):
 
     id = "E9101"
     slug = "alb-tls"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "Load balancer listeners and CloudFront accept only HTTPS with modern TLS"
     description = (
         "HTTP listeners must redirect to HTTPS; HTTPS/TLS listeners need a certificate and an SSL policy "

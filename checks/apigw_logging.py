@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, properties, target
 from auditor.rule import AuditRule
@@ -79,7 +80,7 @@ class ApigwLogging(AuditRule):
 
     id = "W9302"
     slug = "apigw-logging"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "API Gateway stages have access logs, execution logs, metrics and throttling"
     description = (
         "REST API stages without access logs, execution logging, metrics or throttling; HTTP/WebSocket "

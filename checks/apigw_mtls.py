@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, properties, selected, target
 from auditor.rule import AuditRule
@@ -66,7 +67,7 @@ class ApigwMtls(AuditRule):
 
     id = "E9003"
     slug = "apigw-mtls"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "REST APIs are reached only through a mutual-TLS custom domain"
     description = (
         "Selected REST APIs need a mapped custom domain with a truststore and the configured TLS "

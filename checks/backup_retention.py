@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, as_int, index, is_true, literal, properties
 from auditor.rule import AuditRule
@@ -60,7 +61,7 @@ class BackupRetention(AuditRule):
 
     id = "E9005"
     slug = "backup-retention"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "Databases keep backups for at least min-days"
     description = (
         "RDS instances and clusters need BackupRetentionPeriod >= min-days, DynamoDB tables need "

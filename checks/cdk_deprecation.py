@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.assembly import Assembly
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.rule import AuditRule
 
 #: ``aws-cdk-lib.aws_lambda.FunctionOptions#logRetention is deprecated``
@@ -88,7 +88,7 @@ class CdkDeprecation(AuditRule):
 
     id = "W9903"
     slug = "cdk-deprecation"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "A deprecated CDK API was used during synth"
     description = "jsii deprecation warnings printed by cdk synth, located at the construct where possible."
     source_url = "https://docs.aws.amazon.com/cdk/v2/guide/deprecated-apis.html"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from auditor.annotations import annotation_matches
 from auditor.assembly import Assembly
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.rule import AuditRule
-from checks.cdk_warning import annotation_matches
 
 
 class CdkError(AuditRule):
@@ -37,7 +37,7 @@ class CdkError(AuditRule):
 
     id = "E9902"
     slug = "cdk-error"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "CDK recorded an error against a construct"
     description = "aws:cdk:error annotations in the cloud assembly, located at their construct."
     source_url = "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/Annotations.html"

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
+from auditor.annotations import annotation_matches
 from auditor.assembly import Assembly
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.rule import AuditRule
-
-
-def annotation_matches(assembly: Assembly, level: str) -> list[AssemblyMatch]:
-    """One match per ``aws:cdk:<level>`` annotation, located at its construct."""
-    out = []
-    for stack in assembly.stacks:
-        for ann in stack.annotations:
-            if ann.level != level:
-                continue
-            lid = ann.logical_id
-            if lid is None:
-                located = assembly.locate(ann.construct_path)
-                lid = located[1] if located and located[0] is stack else None
-            path: list[str | int] = ["Resources", lid] if lid else []
-            out.append(AssemblyMatch(stack.name, path, ann.message, {"construct_path": ann.construct_path}))
-    return out
 
 
 class CdkWarning(AuditRule):
@@ -56,7 +41,7 @@ class CdkWarning(AuditRule):
 
     id = "W9901"
     slug = "cdk-warning"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "CDK recorded a warning against a construct"
     description = "aws:cdk:warning annotations in the cloud assembly, located at their construct."
     source_url = "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/Annotations.html"

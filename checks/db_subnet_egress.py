@@ -9,7 +9,7 @@ from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
 from auditor.assembly import Assembly, Stack
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import TemplateIndex, getatt_attribute, index, is_true, literal, properties, target
 from auditor.rule import AuditRule
@@ -131,7 +131,7 @@ class DbSubnetEgress(AuditRule):
 
     id = "E9102"
     slug = "db-subnet-egress"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "Databases are in isolated subnets and not publicly accessible"
     description = (
         "Subnet groups of RDS, ElastiCache, Redshift, DocumentDB and Neptune must not include subnets with a "

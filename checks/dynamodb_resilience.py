@@ -9,6 +9,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import construct_path, is_cdk_helper
 from auditor.resolve import UNKNOWN, index, is_true, literal, properties
 from auditor.rule import AuditRule
@@ -71,7 +72,7 @@ class DynamodbResilience(AuditRule):
 
     id = "E9205"
     slug = "dynamodb-resilience"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "DynamoDB tables that need it replicate to enough regions"
     description = (
         "Tables named by replicated-tables must be global tables spanning min-replicas regions; "

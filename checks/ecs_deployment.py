@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, is_true, literal, properties, sub_text
 from auditor.rule import AuditRule
@@ -69,7 +70,7 @@ class EcsDeployment(AuditRule):
 
     id = "W9106"
     slug = "ecs-deployment"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "ECS services roll back failed deployments; task and execution roles differ"
     description = (
         "ECS services need a deployment circuit breaker with rollback and, behind a load balancer, a "

@@ -9,7 +9,7 @@ from typing import Any
 from cfnlint.helpers import REGIONS
 
 from auditor.assembly import Assembly, Stack
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.incidental import is_cdk_helper, is_cdk_template
 from auditor.resolve import sub_text
 from auditor.rule import AuditRule
@@ -157,7 +157,7 @@ class HardcodedEnv(AuditRule):
 
     id = "W9306"
     slug = "hardcoded-env"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "No literal account ids or regions where AWS::AccountId / AWS::Region belong"
     description = (
         "Literal 12-digit account ids and region names in ARNs, policies and outputs of stacks that "

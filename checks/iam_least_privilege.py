@@ -10,6 +10,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, literal, properties, sub_text, target
 from auditor.rule import AuditRule
@@ -98,7 +99,7 @@ class IamLeastPrivilege(AuditRule):
 
     id = "E9307"
     slug = "iam-least-privilege"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "IAM policies grant named actions on named resources"
     description = (
         "Allow statements with wildcard actions (*, service:*, NotAction) or write actions on Resource *, "

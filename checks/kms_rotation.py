@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.findings import Severity
 from auditor.property_rule import Expect, PropertyRule, at_most, one_of
 
 
@@ -43,7 +44,7 @@ class KmsRotation(PropertyRule):
 
     id = "W9202"
     slug = "kms-rotation"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "Symmetric customer-managed KMS keys rotate automatically"
     description = "AWS::KMS::Key resources that can rotate (symmetric, KMS-generated) need EnableKeyRotation: true."
     source_url = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"

@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, literal, properties, target
 from auditor.rule import AuditRule
@@ -71,7 +72,7 @@ class LambdaConfig(AuditRule):
 
     id = "W9303"
     slug = "lambda-config"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "Lambda functions set timeout and memory, keep failed async events, and trace"
     description = (
         "User functions without explicit Timeout/MemorySize, without a DLQ or on-failure destination "

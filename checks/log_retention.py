@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import TemplateIndex, as_int, index, properties, sub_text, target
 from auditor.rule import AuditRule
@@ -72,7 +73,7 @@ class LogRetention(AuditRule):
 
     id = "E9004"
     slug = "log-retention"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "Log groups and Lambda function logs are retained for at least min-days"
     description = (
         "Log groups with RetentionInDays under min-days, and Lambda functions without a log group "

@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, is_false, literal, properties, references, tags, target
 from auditor.rule import AuditRule
@@ -70,7 +71,7 @@ class NatRoutes(AuditRule):
 
     id = "E9002"
     slug = "nat-routes"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "Private subnets route 0.0.0.0/0 through a NAT, and every NAT is routed to"
     description = (
         "Follows route-table associations from each private subnet to a default route via a NAT "

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, literal, properties, sub_text
 from auditor.rule import AuditRule
@@ -116,7 +117,7 @@ class PlaceholderImage(AuditRule):
 
     id = "E9105"
     slug = "placeholder-image"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "ECS containers run a pinned, non-placeholder image with a health check"
     description = (
         "ECS container images must not be placeholders, untagged or :latest; essential containers need a "

@@ -10,6 +10,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import index, literal, properties
 from auditor.rule import AuditRule
@@ -76,7 +77,7 @@ class RdsEngineVersion(AuditRule):
 
     id = "E9207"
     slug = "rds-engine-version"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "RDS and Aurora engine versions exist for their engine"
     description = "EngineVersion must be a version (or major version) that exists for the Engine."
     source_url = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBEngineVersions.html"

@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, properties, target
 from auditor.rule import AuditRule
@@ -85,7 +86,7 @@ class RdsHardening(AuditRule):
 
     id = "E9208"
     slug = "rds-hardening"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "RDS encrypts storage, runs Performance Insights, resists deletion and survives an AZ"
     description = (
         "RDS instances and clusters need encrypted storage, Performance Insights, and (by profile) "

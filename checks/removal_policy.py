@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import index, is_true, literal, properties, target
 from auditor.rule import AuditRule
@@ -82,7 +83,7 @@ class RemovalPolicy(AuditRule):
 
     id = "W9305"
     slug = "removal-policy"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "Stateful resources are retained in production and destroyable in development"
     description = (
         "Per profile: stateful resources without Retain/Snapshot or deletion protection (production), or "

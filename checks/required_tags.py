@@ -10,6 +10,7 @@ from cfnlint.rules import RuleMatch
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import index, literal, properties
 from auditor.rule import AuditRule
@@ -103,7 +104,7 @@ class RequiredTags(AuditRule):
 
     id = "W9304"
     slug = "required-tags"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "Taggable resources carry every required tag"
     description = "Resources whose type takes tags (per the CloudFormation schemas) missing a required tag."
     source_url = "https://docs.aws.amazon.com/cdk/v2/guide/tagging.html"

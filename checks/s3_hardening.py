@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import (
     UNKNOWN,
@@ -111,7 +112,7 @@ class S3Hardening(AuditRule):
 
     id = "E9201"
     slug = "s3-hardening"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "S3 buckets are encrypted, block public access, demand TLS and version"
     description = (
         "Buckets need default encryption, all four public-access-block settings, a policy denying "

@@ -10,7 +10,7 @@ from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
 from auditor.assembly import Assembly, Stack
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import (
     UNKNOWN,
@@ -112,7 +112,7 @@ class S3Replication(AuditRule):
 
     id = "E9001"
     slug = "s3-replication"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "S3 buckets that hold data replicate to a bucket that exists"
     description = (
         "Selected buckets need versioning and an enabled replication rule with a role and an "

@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import TemplateIndex, index, is_true, properties, references, sub_text, target
 from auditor.rule import AuditRule
@@ -72,7 +73,7 @@ class SecretsRotation(AuditRule):
 
     id = "E9206"
     slug = "secrets-rotation"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "Database secrets in Secrets Manager rotate"
     description = (
         "Secrets attached to a database need a RotationSchedule; a schedule's RotationLambdaARN must "

@@ -8,6 +8,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, as_int, getatt_attribute, index, literal, properties, target
 from auditor.rule import AuditRule
@@ -115,7 +116,7 @@ class SecurityGroups(AuditRule):
 
     id = "E9103"
     slug = "security-groups"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "No internet ingress beyond public ports; no VPC default security group"
     description = (
         "Ingress from 0.0.0.0/0 or ::/0 only on public-ports; load balancers, ECS services and other "

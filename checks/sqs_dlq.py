@@ -10,6 +10,7 @@ from typing import Any
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import construct_path, is_cdk_helper
 from auditor.resolve import UNKNOWN, TemplateIndex, index, literal, properties, references
 from auditor.rule import AuditRule
@@ -88,7 +89,7 @@ class SqsDlq(AuditRule):
 
     id = "W9203"
     slug = "sqs-dlq"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "SQS queues have a dead-letter queue"
     description = "AWS::SQS::Queue resources need a RedrivePolicy with a deadLetterTargetArn; DLQs are exempt."
     source_url = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, is_false, is_true, literal, properties
 from auditor.rule import AuditRule
@@ -54,7 +55,7 @@ class SqsEncryption(AuditRule):
 
     id = "E9204"
     slug = "sqs-encryption"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "SQS queues and SNS topics encrypt messages at rest"
     description = (
         "Queues must not turn SQS-managed SSE off and (require-explicit) must state SSE-SQS or KMS; "

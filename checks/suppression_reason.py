@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor.assembly import Assembly
-from auditor.findings import AssemblyMatch
+from auditor.findings import AssemblyMatch, Severity
 from auditor.rule import AuditRule
 from auditor.suppress import METADATA_KEY, declared
 
@@ -61,7 +61,7 @@ class SuppressionReason(AuditRule):
 
     id = "E9904"
     slug = "suppression-reason"
-    severity_level = "error"
+    severity_level = Severity.ERROR
     shortdesc = "A suppression does not say why"
     description = "cdk-audit suppressions in template metadata without a reason or a check."
     source_url = "https://github.com/cdklabs/cdk-nag#suppressing-a-rule"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
+from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, literal, properties, target
 from auditor.rule import AuditRule
@@ -50,7 +51,7 @@ class VpcFlowLogs(AuditRule):
 
     id = "W9104"
     slug = "vpc-flow-logs"
-    severity_level = "warning"
+    severity_level = Severity.WARNING
     shortdesc = "Every VPC has a flow log"
     description = "An AWS::EC2::VPC with no AWS::EC2::FlowLog (ResourceType VPC) referring to it."
     source_url = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html"

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from auditor.registry import find_check
-from checks.rds_engine_version import DATA, version_table
+from auditor.checks.rds_engine_version import DATA, version_table
 from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {

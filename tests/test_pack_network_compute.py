@@ -13,8 +13,8 @@ from auditor.assembly import load_assembly
 from auditor.config import Settings
 from auditor.engine import audit, load_checks
 from auditor.registry import find_check
-from checks.alb_tls import elb_policy_floor
-from checks.placeholder_image import parse_image
+from auditor.checks.alb_tls import elb_policy_floor
+from auditor.checks.placeholder_image import parse_image
 from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {"alb-tls", "db-subnet-egress", "security-groups", "vpc-flow-logs", "placeholder-image", "ecs-deployment"}

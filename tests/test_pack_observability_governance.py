@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.assembly import Assembly, Stack
-from checks.hardcoded_env import HardcodedEnv
+from auditor.checks.hardcoded_env import HardcodedEnv
 from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {

@@ -25,11 +25,11 @@ from cfnlint.runner.template.runner import run_template_by_data
 
 from auditor.assembly import load_paths
 from auditor.rule import AuditRule
-from checks.apigw_mtls import ApigwMtls
-from checks.backup_retention import BackupRetention
-from checks.log_retention import LogRetention
-from checks.nat_routes import NatRoutes
-from checks.s3_replication import S3Replication
+from auditor.checks.apigw_mtls import ApigwMtls
+from auditor.checks.backup_retention import BackupRetention
+from auditor.checks.log_retention import LogRetention
+from auditor.checks.nat_routes import NatRoutes
+from auditor.checks.s3_replication import S3Replication
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
