@@ -9,7 +9,7 @@ CDK    := node_modules/.bin/cdk
 APP    ?= sample_apps/card_gateway
 VARIANT ?= bad
 
-.PHONY: setup audit test lint bench clean chromium
+.PHONY: setup audit test lint bench clean chromium snapshots
 
 setup: $(STAMP) $(CDK)
 
@@ -35,14 +35,20 @@ chromium:
 test: setup chromium
 	$(BIN)/pytest -q
 
+## snapshots: rewrite tests/snapshots/ from the current output; review with `git diff tests/snapshots`
+snapshots: setup
+	$(BIN)/pytest -q tests/test_snapshots.py --snapshot-update
+
 ## bench: time cdk-audit against plain cfn-lint and checkov (own venv, network off); writes bench/results.md
 bench: setup
 	test -x bench/.venv-bench/bin/checkov || ($(PYTHON) -m venv bench/.venv-bench \
 		&& bench/.venv-bench/bin/pip install --quiet "checkov>=3.3,<3.4")
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+## lint: ruff, and mypy (strict) over auditor/ and checks/
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -19,5 +19,5 @@ def annotation_matches(assembly: Assembly, level: str) -> list[AssemblyMatch]:
                 located = assembly.locate(ann.construct_path)
                 lid = located[1] if located and located[0] is stack else None
             path: list[str | int] = ["Resources", lid] if lid else []
-            out.append(AssemblyMatch(stack.name, path, ann.message, {"construct_path": ann.construct_path}))
+            out.append(AssemblyMatch(stack.name, path, ann.message, ann.construct_path))
     return out

@@ -13,14 +13,13 @@ crash and never a read outside the directory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode
-
 from auditor.incidental import construct_path as resource_path
+from auditor.lint import decode
 
 ANNOTATION_TYPES = ("aws:cdk:error", "aws:cdk:warning", "aws:cdk:info")
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -35,12 +34,13 @@ class Annotation:
     logical_id: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadError:
+    """A problem with the assembly itself (reported as ``assembly-error``)."""
+
     file: str
     message: str
     line: int | None = None
-    check_id: str = "E9900"
 
 
 @dataclass
@@ -67,8 +67,8 @@ class Assembly:
     stacks: list[Stack] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     manifest_version: str | None = None
-    #: ``[WARNING]`` lines (deprecations) the synth printed; set by ``run``
-    synth_warnings: list[str] = field(default_factory=list)
+    #: ``[WARNING]`` lines (deprecations) the synth that wrote it printed (``run`` only)
+    synth_warnings: tuple[str, ...] = ()
 
     def stack(self, name: str) -> Stack | None:
         return next((s for s in self.stacks if s.name == name), None)
@@ -149,7 +149,8 @@ class _Loader:
             if not isinstance(art, dict):
                 self.error(manifest, f"artifact {art_id!r} is not an object")
                 continue
-            props = art.get("properties") if isinstance(art.get("properties"), dict) else {}
+            raw_props = art.get("properties")
+            props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
             kind = art.get("type")
             if kind == "aws:cloudformation:stack":
                 self.load_stack_artifact(directory, manifest, str(art_id), art, props)
@@ -177,7 +178,8 @@ class _Loader:
                         metadata.update(more)
                 except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
                     self.error(extra_path, f"metadata file is not valid JSON: {e}")
-        name = art.get("displayName") if isinstance(art.get("displayName"), str) else art_id
+        display = art.get("displayName")
+        name = display if isinstance(display, str) else art_id
         stack = self.load_template(path, name, environment=str(art.get("environment") or ""))
         if stack is None:
             return
@@ -190,7 +192,7 @@ class _Loader:
         if not path.is_file():
             self.error(path, "template file is missing from the assembly; re-run `cdk synth`")
             return None
-        template, matches = decode(str(path))
+        template, matches = decode(path)
         stack = Stack(
             name=name, template_path=path, template=template, environment=environment, parent=parent
         )
@@ -243,9 +245,11 @@ def _apply_manifest_metadata(stack: Stack, metadata: Mapping[str, Any]) -> None:
                 stack.annotations.append(Annotation(level, text, clean, logical))
 
 
-def load_assembly(directory: Path) -> Assembly:
-    """Load the cloud assembly in ``directory`` (a ``cdk.out`` folder)."""
+def load_assembly(directory: Path, synth_warnings: Sequence[str] = ()) -> Assembly:
+    """Load the cloud assembly in ``directory`` (a ``cdk.out`` folder); ``synth_warnings``:
+    what the synth that wrote it printed (CDK keeps deprecations out of the assembly)."""
     loader = _Loader(directory)
+    loader.assembly.synth_warnings = tuple(synth_warnings)
     loader.load_manifest(directory)
     return loader.assembly
 
@@ -308,3 +312,20 @@ def _load_loose(loader: _Loader, path: Path, must_be_template: bool) -> None:
     tpl = stack.template
     if not (isinstance(tpl, dict) and ("Resources" in tpl or "AWSTemplateFormatVersion" in tpl)):
         loader.assembly.stacks.remove(stack)  # some other JSON/YAML file in the folder
+
+
+def line_of(template: Any, path: Iterable[Any]) -> int | None:
+    """The 1-based line of the deepest node on ``path`` that carries a position."""
+    node, line = template, None
+    for key in path:
+        mark = getattr(node, "start_mark", None)
+        if mark is not None:
+            line = mark.line + 1
+        if (isinstance(node, Mapping) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+        ):
+            node = node[key]
+        else:
+            return line
+    mark = getattr(node, "start_mark", None)
+    return mark.line + 1 if mark is not None else line

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.findings import SEVERITY_RANK, Finding
+from auditor.findings import BaselineState, Finding, Severity
+from auditor.gate import FailOn, fails
 from auditor.report.model import BaselineInfo
 
 BASELINE_VERSION = 1
@@ -72,19 +73,36 @@ def load_fingerprints(path: Path) -> set[str]:
     return {str(f["fingerprint"]) for f in data["findings"] if not f.get("suppressed")}
 
 
-def apply_baseline(findings: Iterable[Finding], known: set[str], file: str) -> tuple[list[Finding], BaselineInfo]:
+@dataclass(frozen=True)
+class Baseline:
+    """The fingerprints a baseline file accepts, and where they came from."""
+
+    file: str
+    fingerprints: frozenset[str]
+
+
+def load_baseline(path: Path) -> Baseline:
+    return Baseline(str(path), frozenset(load_fingerprints(path)))
+
+
+def apply_baseline(findings: Iterable[Finding], baseline: Baseline) -> tuple[list[Finding], BaselineInfo]:
     """Each unsuppressed finding marked ``known`` or ``new`` (a suppressed one answers to its
     suppression, not to the baseline); the counts, and how many baseline entries are fixed."""
+    known = baseline.fingerprints
     out = [
-        f if f.suppressed else dataclasses.replace(f, baseline="known" if f.fingerprint in known else "new")
+        f
+        if f.suppressed
+        else dataclasses.replace(
+            f, baseline=BaselineState.KNOWN if f.fingerprint in known else BaselineState.NEW
+        )
         for f in findings
     ]
     active = [f for f in out if f.suppressed is None]
     seen = {f.fingerprint for f in out}
     info = BaselineInfo(
-        file=file,
-        new=sum(f.baseline == "new" for f in active),
-        known=sum(f.baseline == "known" for f in active),
+        file=baseline.file,
+        new=sum(f.baseline is BaselineState.NEW for f in active),
+        known=sum(f.baseline is BaselineState.KNOWN for f in active),
         fixed=len(known - seen),
     )
     return out, info
@@ -98,11 +116,9 @@ class Diff:
     fixed: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
 
-    def failing(self, fail_on: str) -> bool:
-        if fail_on == "never":
-            return False
-        floor = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK.get(str(f.get("severity")), 2) >= floor for f in self.added)
+    def failing(self, fail_on: FailOn | str) -> bool:
+        # a severity this version does not know counts as an error: never pass silently
+        return fails((_severity(f.get("severity")) for f in self.added), fail_on)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +145,13 @@ def diff_reports(old: Path, new: Path) -> Diff:
         fixed=[before[k] for k in before if k not in after],
         unchanged=[after[k] for k in after if k in before],
     )
+
+
+def _severity(value: Any) -> Severity:
+    try:
+        return Severity(str(value))
+    except ValueError:
+        return Severity.ERROR
 
 
 def render_diff_text(d: Diff) -> str:

@@ -87,12 +87,12 @@ class AuditPlugin:
     """
 
     def __init__(self, *, config: str | Path | None = None, fail_on: str = "error") -> None:
-        from auditor.gate import FAIL_ON
+        from auditor.gate import FailOn
 
-        if fail_on not in FAIL_ON:
-            raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, got {fail_on!r}")
+        if fail_on not in {f.value for f in FailOn}:
+            raise ValueError(f"fail_on must be one of {', '.join(FailOn)}, got {fail_on!r}")
         self._config = Path(config) if config else None
-        self._fail_on = fail_on
+        self._fail_on = FailOn(fail_on)
 
     @property
     def name(self) -> str:
@@ -114,12 +114,11 @@ class AuditPlugin:
         from auditor import pipeline
         from auditor.assembly import load_paths
         from auditor.config import load_settings
-        from auditor.findings import SEVERITY_RANK
+        from auditor.gate import fails
 
         settings = load_settings(self._config, Path.cwd())  # synth runs the app in its folder
         assemblies = load_paths([Path(p) for p in context.template_paths])
-        findings, _ = pipeline.check(assemblies, settings)
-        active = [f for f in findings if not f.suppressed]
+        active = [f for f in pipeline.check(assemblies, settings).findings if not f.suppressed]
         grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
         for f in active:
             grouped[(f.slug, f.message)].append(f)
@@ -128,7 +127,7 @@ class AuditPlugin:
                 rule_name=fs[0].slug,
                 description=message,
                 fix=fs[0].remediation or None,
-                severity=fs[0].severity,
+                severity=str(fs[0].severity),
                 rule_metadata={"id": fs[0].check_id},
                 violating_resources=[
                     PolicyViolatingResourceBeta1(
@@ -143,6 +142,5 @@ class AuditPlugin:
             )
             for (_, message), fs in sorted(grouped.items())
         ]
-        floor = SEVERITY_RANK.get(self._fail_on, 99)
-        failing = self._fail_on != "never" and any(SEVERITY_RANK[f.severity] >= floor for f in active)
+        failing = fails((f.severity for f in active), self._fail_on)
         return PolicyValidationPluginReportBeta1(success=not failing, violations=violations)

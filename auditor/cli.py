@@ -1,5 +1,9 @@
 """The ``cdk-audit`` command line: run, scan, baseline write, diff, checks, explain.
 
+A thin layer over ``auditor.api``: it parses options, resolves the settings and the
+baseline (user mistakes exit 3 before any work), calls the API, writes the report and
+exits with the gate's code.
+
 Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 2 synth failed; 3 usage or configuration error; 4 internal error (a bug: please report).
 """
@@ -7,15 +11,12 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
-import time
 import traceback
-from contextlib import suppress
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,30 +27,25 @@ from typer.core import TyperGroup
 try:  # typer >= 0.2x vendors click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - older typer depends on click itself
-    from click.exceptions import UsageError  # type: ignore[no-redef]
+    from click.exceptions import UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
 
-from auditor import pipeline
-from auditor.assembly import Assembly, load_assembly, load_paths
+from auditor import api, catalog
 from auditor.baseline import (
+    Baseline,
     BaselineError,
-    apply_baseline,
     diff_reports,
-    load_fingerprints,
+    load_baseline,
     render_baseline,
     render_diff_json,
     render_diff_text,
 )
 from auditor.config import ConfigError, Settings, load_settings
-from auditor.findings import Finding
-from auditor.gate import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exit_code
+from auditor.gate import Exit, FailOn, exit_code
 from auditor.output import write_atomic
-from auditor.registry import check_classes, find_check
+from auditor.registry import check_classes
 from auditor.report import html, json_report, junit, markdown, sarif, text
-from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
-from auditor.synth import SynthSetupError, cli_version, find_cdk_cli, run_synth
-from auditor.validation_report import failed_only_on_validation
+from auditor.report.model import Report
 
-EXIT_INTERNAL = 4
 EXIT_CODES_HELP = (
     "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; "
     "2 synth failed; 3 usage or configuration error; 4 internal error."
@@ -59,18 +55,18 @@ EXIT_CODES_HELP = (
 class _Group(TyperGroup):
     """Usage errors exit 3 (click's default, 2, is ours for a failed synth)."""
 
-    def make_context(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)
         except UsageError as e:
-            e.exit_code = EXIT_USAGE
+            e.exit_code = Exit.USAGE
             raise
 
-    def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except UsageError as e:
-            e.exit_code = EXIT_USAGE
+            e.exit_code = Exit.USAGE
             raise
 
 
@@ -99,21 +95,13 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
-_RENDER = {
+_RENDER: dict[Format, Callable[[Report], str]] = {
     Format.json: json_report.render,
     Format.sarif: sarif.render,
     Format.junit: junit.render,
     Format.markdown: markdown.render,
     Format.html: html.render,
 }
-
-
-class FailOn(StrEnum):
-    error = "error"
-    warning = "warning"
-    info = "info"
-    never = "never"
-
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
 ReportFileOpt = Annotated[
@@ -132,6 +120,23 @@ ConfigOpt = Annotated[
         help="A TOML file with a [tool.cdk-audit] table (default: cdk-audit.toml or "
         "pyproject.toml beside cdk.json for `run`, in the current directory for `scan`).",
         dir_okay=False,
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        metavar="NAME",
+        help="Settings profile: default, production or development (over the file's `profile`).",
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="KEY=VALUE",
+        help="A setting over the file's (repeatable), with the file's keys: --set log-retention.min-days=400, "
+        '--set ignore=\'["W3005"]\', --set cfn-lint-rules=false. VALUE is TOML, or a bare string.',
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
@@ -163,17 +168,34 @@ BaselineOpt = Annotated[
 ]
 
 
-def _progress(quiet: bool, message: str) -> None:
-    if not quiet:
-        err.print(f"[dim]cdk-audit:[/] {message}")
+def _progress(quiet: bool) -> api.Progress:
+    def say(message: str) -> None:
+        if not quiet:
+            err.print(f"[dim]cdk-audit:[/] {message}")
+
+    return say
 
 
-def _settings(config: Path | None, search_dir: Path | None) -> Settings:
+def _fail(kind: str, message: str, code: Exit = Exit.USAGE) -> typer.Exit:
+    err.print(f"[bold red]{kind}:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _settings(config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]) -> Settings:
+    overrides = [*([f"profile={profile}"] if profile else []), *sets]
     try:
-        return load_settings(config, search_dir)
+        return load_settings(config, search_dir, overrides)
     except ConfigError as e:
-        err.print(f"[bold red]configuration error:[/] {e}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise _fail("configuration error", str(e)) from None
+
+
+def _baseline(file: Path | None) -> Baseline | None:
+    if file is None:
+        return None
+    try:
+        return load_baseline(file)
+    except BaselineError as e:
+        raise _fail("baseline error", str(e)) from None
 
 
 def _parse_context(pairs: list[str]) -> dict[str, str]:
@@ -212,52 +234,25 @@ def _emit(
     fmt: Format,
     report_file: Path | None,
     fail_on: FailOn,
-    outputs: list[tuple[Format, Path]] = (),  # type: ignore[assignment]
+    outputs: Sequence[tuple[Format, Path]] = (),
 ) -> None:
-    s = report.summary()
+    if report.synth is not None and not report.synth.ok:
+        err.print(f"[bold red]synth failed[/] for {report.app}:")
+        for line in (report.synth.error or "").splitlines():
+            err.print(f"  {line}", markup=False)
+    total = report.summary()["total"]
     for extra_fmt, file in outputs:
         write_atomic(file, _render(report, extra_fmt))
-        err.print(f"cdk-audit: wrote {file} ({extra_fmt.value}, {s['total']} finding(s))")
+        err.print(f"cdk-audit: wrote {file} ({extra_fmt.value}, {total} finding(s))")
     color = report_file is None and fmt is Format.text and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     body = _render(report, fmt, color)
     if report_file is not None:
         write_atomic(report_file, body)
-        err.print(f"cdk-audit: wrote {report_file} ({s['total']} finding(s))")
+        err.print(f"cdk-audit: wrote {report_file} ({total} finding(s))")
     else:  # the main report goes to stdout even beside --output files: the CI log shows it
         sys.stdout.write(body)
         sys.stdout.flush()
-    raise typer.Exit(exit_code(report, fail_on.value))
-
-
-def _load_baseline(file: Path | None) -> set[str] | None:
-    if file is None:
-        return None
-    try:
-        return load_fingerprints(file)
-    except BaselineError as e:
-        err.print(f"[bold red]baseline error:[/] {e}", markup=True)
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-def _compare(report: Report, known: set[str] | None, file: Path | None) -> Report:
-    if known is not None and file is not None:
-        report.findings, report.baseline = apply_baseline(report.findings, known, str(file))
-    return report
-
-
-def _audit(
-    assemblies: list[Assembly], settings: Settings, quiet: bool, jobs: int | None = None
-) -> tuple[list[Finding], float, list[str]]:
-    """check -> merge validation plugins' reports -> suppress; and the ids of our checks that ran."""
-    stacks = sum(len(a.stacks) for a in assemblies)
-    _progress(quiet, f"auditing {stacks} template(s) in {len(assemblies)} assembly(ies)")
-    start = time.perf_counter()
-    findings, ran = pipeline.check(assemblies, settings, jobs)
-    return findings, time.perf_counter() - start, ran
-
-
-def _stack_names(assemblies: list[Assembly]) -> list[str]:
-    return [s.name for a in assemblies for s in a.stacks]
+    raise typer.Exit(exit_code(report, fail_on))
 
 
 @app.command()
@@ -272,8 +267,10 @@ def run(
     ] = None,
     fmt: FormatOpt = Format.text,
     report_file: ReportFileOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
+    fail_on: FailOnOpt = FailOn.ERROR,
     config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    sets: SetOpt = None,
     cdk_bin: Annotated[
         str | None,
         typer.Option("--cdk-bin", help="The CDK CLI to run (default: node_modules/.bin/cdk, else cdk on PATH)."),
@@ -292,60 +289,20 @@ def run(
     """
     ctx = _parse_context(context or [])
     outputs = _parse_outputs(output or [])
-    known = _load_baseline(baseline)
-    settings = _settings(config, app_dir if app_dir.is_dir() else None)
-    tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
-    out_dir = output_dir or tmp
-    assert out_dir is not None
-    try:
-        _progress(quiet, f"synthesizing {app_dir} (cdk synth)…")
-        started = time.time()
-        try:
-            result = run_synth(app_dir, out_dir.resolve(), ctx, cdk_bin=cdk_bin, timeout=timeout)
-        except SynthSetupError as e:
-            synth = SynthInfo(ok=False, seconds=0.0, error=str(e))
-            report = Report(app=str(app_dir), findings=[], synth=synth, tool=tool_versions())
-            _report_synth_failure(report, quiet)
-            _emit(report, fmt, report_file, fail_on, outputs)
-            return
-        if not result.ok and failed_only_on_validation(out_dir, started):
-            result.ok, result.error = True, None
-            result.warnings.append("policy validation plugins reported violations (cdk synth exited 1)")
-        synth = SynthInfo(
-            ok=result.ok,
-            seconds=round(result.seconds, 3),
-            error=result.error,
-            warnings=result.warnings,
-            command=result.command,
-        )
-        versions = tool_versions(result.cli_version, aws_cdk_lib_version(out_dir) if result.ok else None)
-        if not result.ok:
-            report = Report(app=str(app_dir), findings=[], synth=synth, tool=versions)
-            _report_synth_failure(report, quiet)
-            _emit(report, fmt, report_file, fail_on, outputs)
-            return
-        assembly = load_assembly(out_dir)
-        assembly.synth_warnings = list(result.warnings)
-        findings, seconds, ran = _audit([assembly], settings, quiet, jobs)
-        report = Report(
-            app=str(app_dir),
-            findings=findings,
-            synth=synth,
-            audit_seconds=seconds,
-            tool=versions,
-            stacks=_stack_names([assembly]),
-            checks=ran,
-        )
-        _emit(_compare(report, known, baseline), fmt, report_file, fail_on, outputs)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _report_synth_failure(report: Report, quiet: bool) -> None:
-    err.print(f"[bold red]synth failed[/] for {report.app}:")
-    for line in (report.synth.error if report.synth else "").splitlines():  # type: ignore[union-attr]
-        err.print(f"  {line}", markup=False)
+    known = _baseline(baseline)
+    settings = _settings(config, app_dir if app_dir.is_dir() else None, profile, sets or [])
+    report = api.run(
+        app_dir,
+        settings,
+        context=ctx,
+        output_dir=output_dir,
+        cdk_bin=cdk_bin,
+        timeout=timeout,
+        jobs=jobs,
+        baseline=known,
+        progress=_progress(quiet),
+    )
+    _emit(report, fmt, report_file, fail_on, outputs)
 
 
 @app.command()
@@ -360,8 +317,10 @@ def scan(
     ],
     fmt: FormatOpt = Format.text,
     report_file: ReportFileOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
+    fail_on: FailOnOpt = FailOn.ERROR,
     config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    sets: SetOpt = None,
     quiet: QuietOpt = False,
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
@@ -369,36 +328,18 @@ def scan(
 ) -> None:
     """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth)."""
     outputs = _parse_outputs(output or [])
-    known = _load_baseline(baseline)
-    report = _scan_report(paths, config, quiet, jobs)
-    _emit(_compare(report, known, baseline), fmt, report_file, fail_on, outputs)
+    known = _baseline(baseline)
+    settings = _settings(config, Path.cwd(), profile, sets or [])
+    _emit(_scan(paths, settings, quiet, jobs, known), fmt, report_file, fail_on, outputs)
 
 
-def _scan_report(paths: list[Path], config: Path | None, quiet: bool, jobs: int | None = None) -> Report:
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        err.print(f"[bold red]error:[/] no such file or directory: {', '.join(missing)}")
-        raise typer.Exit(EXIT_USAGE)
-    settings = _settings(config, Path.cwd())
-    _progress(quiet, f"loading {len(paths)} path(s)…")
-    assemblies = load_paths(paths)
-    if not any(a.stacks or a.errors for a in assemblies):
-        err.print(f"[bold red]error:[/] no templates or cloud assemblies found in {', '.join(map(str, paths))}")
-        raise typer.Exit(EXIT_USAGE)
-    findings, seconds, ran = _audit(assemblies, settings, quiet, jobs)
-    lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
-    cli = None
-    with suppress(SynthSetupError):
-        cli = cli_version(find_cdk_cli(None, Path.cwd()))
-    return Report(
-        app=" ".join(map(str, paths)),
-        findings=findings,
-        synth=None,
-        audit_seconds=seconds,
-        tool=tool_versions(cli, lib),
-        stacks=_stack_names(assemblies),
-        checks=ran,
-    )
+def _scan(
+    paths: list[Path], settings: Settings, quiet: bool, jobs: int | None = None, known: Baseline | None = None
+) -> Report:
+    try:
+        return api.scan(paths, settings, jobs=jobs, baseline=known, progress=_progress(quiet))
+    except api.UsageError as e:
+        raise _fail("error", str(e)) from None
 
 
 baseline_app = typer.Typer(
@@ -415,6 +356,8 @@ def baseline_write(
         typer.Argument(metavar="PATH", help="What to scan, as for `cdk-audit scan`: cdk.out folders, templates."),
     ],
     config: ConfigOpt = None,
+    profile: ProfileOpt = None,
+    sets: SetOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Scan PATHS as `scan` does and record every unsuppressed finding's fingerprint in FILE.
@@ -422,7 +365,7 @@ def baseline_write(
     Then `cdk-audit scan|run ... --baseline FILE` reports those as known and gates only on
     new ones. Any `--format json` report works as a baseline too.
     """
-    report = _scan_report(paths, config, quiet)
+    report = _scan(paths, _settings(config, Path.cwd(), profile, sets or []), quiet)
     write_atomic(file, render_baseline(report.findings))
     err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))")
 
@@ -432,7 +375,7 @@ def diff(
     old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier JSON report (or baseline).", dir_okay=False)],
     new: Annotated[Path, typer.Argument(metavar="NEW", help="The later JSON report.", dir_okay=False)],
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
-    fail_on: FailOnOpt = FailOn.error,
+    fail_on: FailOnOpt = FailOn.ERROR,
 ) -> None:
     """Compare two JSON reports by fingerprint: new, fixed and unchanged findings.
 
@@ -441,40 +384,42 @@ def diff(
     try:
         result = diff_reports(old, new)
     except BaselineError as e:
-        err.print(f"[bold red]error:[/] {e}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise _fail("error", str(e)) from None
     sys.stdout.write(render_diff_json(result) if fmt is DiffFormat.json else render_diff_text(result))
-    raise typer.Exit(EXIT_FINDINGS if result.failing(fail_on.value) else EXIT_OK)
+    raise typer.Exit(Exit.FINDINGS if result.failing(fail_on) else Exit.OK)
 
 
 @app.command("checks")
 def list_checks() -> None:
-    """List every check: id, slug, severity and title."""
+    """List every check: id, slug, severity and title. `cdk-audit explain ID` shows one, cfn-lint's too."""
     table = Table(show_edge=False, box=None, pad_edge=False)
     for col in ("ID", "SLUG", "SEVERITY", "TITLE"):
         table.add_column(col)
     for cls in check_classes():
-        table.add_row(cls.id, cls.slug, cls.severity_level, cls.shortdesc)
+        table.add_row(cls.id, cls.slug, str(cls.severity_level), cls.shortdesc)
     Console(highlight=False).print(table)
 
 
 @app.command()
 def explain(
     id_or_slug: Annotated[
-        str, typer.Argument(metavar="ID_OR_SLUG", help="A check id (E9001) or slug (s3-replication).")
+        str,
+        typer.Argument(
+            metavar="ID_OR_SLUG",
+            help="Any id a report can hold: a check id (E9001) or slug (s3-replication), a cfn-lint rule (W3005), "
+            "template-parse-error, assembly-error.",
+        ),
     ],
 ) -> None:
-    """Print one check's documentation (from its docstring) and its configuration."""
-    cls = find_check(id_or_slug)
-    if cls is None:
-        err.print(f"[bold red]error:[/] no check {id_or_slug!r}; `cdk-audit checks` lists them all")
-        raise typer.Exit(EXIT_USAGE)
-    header = f"# {cls.id} {cls.slug} ({cls.severity_level})\n\n**{cls.shortdesc}**\n\n"
-    body = header + cls.doc() + "\n"
-    if cls.remediation:
-        body += f"\n**Fix:** {cls.remediation}\n"
-    if cls.source_url:
-        body += f"\nDocs: {cls.source_url}\n"
+    """Print what a finding's id means: its documentation and its fix."""
+    info = catalog.lookup(id_or_slug)
+    if info is None:
+        raise _fail("error", f"no check or rule {id_or_slug!r}; `cdk-audit checks` lists ours")
+    body = f"# {info.id} {info.slug} ({info.severity})\n\n**{info.title}**\n\n{info.doc or info.description}\n"
+    if info.remediation:
+        body += f"\n**Fix:** {info.remediation}\n"
+    if info.url:
+        body += f"\nDocs: {info.url}\n"
     if sys.stdout.isatty():
         Console().print(Markdown(body))
     else:
@@ -485,8 +430,8 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+        err.print("cdk-audit: interrupted")
+        sys.exit(Exit.INTERRUPTED)
     except Exception as e:  # a bug, not a user mistake: say so briefly
         if os.environ.get("CDK_AUDIT_DEBUG"):
             traceback.print_exc()
@@ -494,7 +439,7 @@ def main() -> None:
             f"[bold red]internal error:[/] {type(e).__name__}: {e}\n"
             "This is a bug in cdk-audit; re-run with CDK_AUDIT_DEBUG=1 for the traceback and report it."
         )
-        sys.exit(EXIT_INTERNAL)
+        sys.exit(Exit.INTERNAL)
 
 
 if __name__ == "__main__":

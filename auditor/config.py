@@ -13,15 +13,22 @@ The table's shape is the same in all three::
     [tool.cdk-audit.checks.log-retention]
     min-days = 365
 
+The command line goes on top (``--profile NAME``, ``--set KEY=VALUE`` with the same keys:
+``--set log-retention.min-days=400``), over the file, over the profile's defaults. The
+result is one immutable ``Settings``, resolved once and handed to every check.
+
 An unknown key, an unknown check, or a value of the wrong type is a ``ConfigError``
 naming the file (exit 3), never silently ignored.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from auditor.registry import check_classes, find_check
@@ -34,36 +41,86 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "string": (str,),
     "boolean": (bool,),
-    "list": (list,),
+    "list": (list, tuple),
 }
+#: where command-line values come from, in error messages
+COMMAND_LINE = "command line (--set)"
 
 
 class ConfigError(Exception):
     """A configuration the user must fix; the message names the file."""
 
 
-@dataclass
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _thawed_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _thawed(v) for k, v in value.items()}
+
+
+def _thawed(value: Any) -> Any:
+    """A plain copy, as cfn-lint's rule configuration takes it (lists, dicts)."""
+    if isinstance(value, Mapping):
+        return {k: _thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thawed(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
 class Settings:
+    """Every setting of a run, resolved once: profile defaults, then the file, then the
+    command line. Immutable; the engine hands it to every part of every check."""
+
     profile: str = "default"
-    ignore: list[str] = field(default_factory=list)
+    ignore: tuple[str, ...] = ()
     cfn_lint_rules: bool = True
-    regions: list[str] = field(default_factory=lambda: ["us-east-1"])
-    #: slug -> the user's own values (validated)
-    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    source: Path | None = None
+    regions: tuple[str, ...] = ("us-east-1",)
+    #: slug -> the user's own values (validated), from the file and the command line
+    checks: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     #: [[tool.cdk-audit.suppress]] entries (check, reason, optional construct-path prefix)
-    suppress: list[Suppression] = field(default_factory=list)
+    suppress: tuple[Suppression, ...] = ()
+    #: the file the settings were read from, if any
+    source: Path | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ignore", tuple(self.ignore))
+        object.__setattr__(self, "regions", tuple(self.regions))
+        object.__setattr__(self, "suppress", tuple(self.suppress))
+        object.__setattr__(self, "checks", _frozen(self.checks))
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
 
     def rule_config(self, cls: type[AuditRule]) -> dict[str, Any]:
         """The configuration a check runs with: profile defaults, then the user's values."""
         merged = cls.defaults(self.profile)
         merged.update({k: v for k, v in self.checks.get(cls.slug, {}).items() if k != "enabled"})
-        return merged
+        return _thawed_dict(merged)
 
     def is_ignored(self, check_id: str, slug: str) -> bool:
         if self.checks.get(slug, {}).get("enabled") is False:
             return True
-        return any(check_id.startswith(i.upper()) or slug == i.lower() for i in self.ignore if i)
+        return any(check_id.upper().startswith(i.upper()) or slug == i.lower() for i in self.ignore if i)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything that changes results, resolved (profile defaults included), as JSON data."""
+        return {
+            "profile": self.profile,
+            "ignore": sorted(self.ignore),
+            "cfn-lint-rules": self.cfn_lint_rules,
+            "regions": list(self.regions),
+            "checks": {
+                cls.slug: {"enabled": not self.is_ignored(cls.id, cls.slug), **self.rule_config(cls)}
+                for cls in check_classes()
+            },
+            "suppress": [dataclasses.asdict(s) for s in self.suppress],
+        }
 
 
 def find_config_file(start: Path | None) -> Path | None:
@@ -77,28 +134,81 @@ def find_config_file(start: Path | None) -> Path | None:
     if py.is_file():
         try:
             data = tomllib.loads(py.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            return py  # let load_settings report the parse error with the file's name
-        if "cdk-audit" in data.get("tool", {}):
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            return py  # let load_settings report the problem with the file's name
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "cdk-audit" in tool:
             return py
     return None
 
 
-def load_settings(explicit: Path | None = None, search_dir: Path | None = None) -> Settings:
-    path = explicit if explicit is not None else find_config_file(search_dir)
-    if path is None:
-        return Settings()
+def _read_table(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found; check the --config path")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read; flatten the TOML") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read: {e}") from e
-    table = data.get("tool", {}).get("cdk-audit")
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table; put the settings under [tool.cdk-audit]")
+    table = (tool or {}).get("cdk-audit")
     if table is None:
         raise ConfigError(f"{path}: no [tool.cdk-audit] table; put the settings under [tool.cdk-audit]")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.cdk-audit] must be a table")
+    return table
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``KEY=VALUE`` from the command line: ``profile=production``, ``ignore=["W3005"]``,
+    ``log-retention.min-days=400``. The value is TOML, or else a bare string."""
+    key, sep, raw = text.partition("=")
+    path = [k.strip() for k in key.split(".")]
+    if not sep or not all(path):
+        raise ConfigError(f"{COMMAND_LINE}: {text!r} is not KEY=VALUE (e.g. log-retention.min-days=400)")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    if len(path) == 1:
+        return path, value
+    if len(path) == 2:  # CHECK.KEY
+        return ["checks", *path], value
+    raise ConfigError(f"{COMMAND_LINE}: {key!r} has too many parts; use KEY or CHECK.KEY")
+
+
+def _merged(table: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    out = dict(table)
+    for text in overrides:
+        path, value = parse_override(text)
+        node = out
+        for part in path[:-1]:
+            child = node.get(part)
+            node[part] = dict(child) if isinstance(child, dict) else {}
+            node = node[part]
+        node[path[-1]] = value
+    return out
+
+
+def load_settings(
+    explicit: Path | None = None,
+    search_dir: Path | None = None,
+    overrides: Sequence[str] = (),
+) -> Settings:
+    """Resolve the settings once: ``explicit`` file, else the one found in ``search_dir``,
+    with the command line's ``KEY=VALUE`` ``overrides`` on top (profile defaults below all)."""
+    path = explicit if explicit is not None else find_config_file(search_dir)
+    table = _read_table(path) if path is not None else {}
+    if overrides:
+        try:
+            return parse_settings(_merged(table, overrides), path)
+        except ConfigError as e:
+            raise ConfigError(f"{e} (settings from {path or 'defaults'} and the {COMMAND_LINE})") from None
     return parse_settings(table, path)
 
 
@@ -112,27 +222,31 @@ def parse_settings(table: Any, path: Path | None = None) -> Settings:
             f"{where}unknown key(s) {', '.join(sorted(unknown))} in [tool.cdk-audit]; "
             f"known keys: {', '.join(sorted(_TOP_KEYS))}"
         )
-    s = Settings(source=path)
     profile = table.get("profile", "default")
     if profile not in PROFILES:
         raise ConfigError(f"{where}profile = {profile!r} is not one of {', '.join(PROFILES)}")
-    s.profile = profile
-    s.ignore = _str_list(table.get("ignore", []), f"{where}ignore")
-    s.regions = _str_list(table.get("regions", s.regions), f"{where}regions")
-    if not s.regions:
+    regions = _str_list(table.get("regions", ["us-east-1"]), f"{where}regions")
+    if not regions:
         raise ConfigError(f"{where}regions must name at least one region")
     cfn_rules = table.get("cfn-lint-rules", True)
     if not isinstance(cfn_rules, bool):
         raise ConfigError(f"{where}cfn-lint-rules must be true or false")
-    s.cfn_lint_rules = cfn_rules
-    s.suppress = _suppressions(table.get("suppress", []), where)
     checks = table.get("checks", {})
     if not isinstance(checks, dict):
         raise ConfigError(f"{where}[tool.cdk-audit.checks] must be a table of check tables")
-    for name, values in checks.items():
+    values: dict[str, dict[str, Any]] = {}
+    for name, given in checks.items():
         slug = _check_slug(name, where)  # first: an unknown check is the error to report
-        s.checks[slug] = _check_values(name, values, where)
-    return s
+        values[slug] = _check_values(name, given, where)
+    return Settings(
+        profile=profile,
+        ignore=tuple(_str_list(table.get("ignore", []), f"{where}ignore")),
+        cfn_lint_rules=cfn_rules,
+        regions=tuple(regions),
+        checks=values,
+        suppress=tuple(_suppressions(table.get("suppress", []), where)),
+        source=path,
+    )
 
 
 def _suppressions(value: Any, where: str) -> list[Suppression]:
@@ -156,7 +270,7 @@ def _suppressions(value: Any, where: str) -> list[Suppression]:
 
 
 def _str_list(value: Any, what: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{what} must be a list of strings")
     return list(value)
 

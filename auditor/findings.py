@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -32,7 +32,6 @@ class Severity(StrEnum):
 
 
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
-SEVERITY_RANK: dict[str, int] = dict(_RANK)  # transitional: gate.py takes this over
 
 
 class Source(StrEnum):
@@ -48,11 +47,16 @@ class BaselineState(StrEnum):
     KNOWN = "known"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Finding:
+    """One problem on one resource (or template, or app), as every report shows it.
+
+    Immutable: a later stage (suppressions, baselines) returns a changed copy.
+    """
+
     check_id: str
     slug: str
-    severity: str  # error | warning | info
+    severity: Severity
     message: str
     stack: str
     template: str
@@ -61,17 +65,30 @@ class Finding:
     construct_path: str | None = None
     property_path: str | None = None
     remediation: str = ""
-    source: str = "cdk-audit"  # cdk-audit | cfn-lint | cdk
+    source: Source = Source.CDK_AUDIT
     suppressed: str | None = None  # the reason, when suppressed
-    baseline: str | None = None  # "new" | "known" when compared with a baseline, else None
+    baseline: BaselineState | None = None  # set when compared with a baseline
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
+        # Coerce plain strings (JSON, hand-written tests) to the enums; derive the fingerprint.
+        object.__setattr__(self, "severity", Severity(self.severity))
+        object.__setattr__(self, "source", Source(self.source))
+        if self.baseline is not None:
+            object.__setattr__(self, "baseline", BaselineState(self.baseline))
         if not self.fingerprint:
-            self.fingerprint = fingerprint(self)
+            object.__setattr__(self, "fingerprint", fingerprint(self))
+
+    @property
+    def active(self) -> bool:
+        """Whether it counts (and gates): neither suppressed nor known from a baseline."""
+        return self.suppressed is None and self.baseline is not BaselineState.KNOWN
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for key in ("severity", "source", "baseline"):
+            out[key] = None if out[key] is None else str(out[key])
+        return out
 
 
 def fingerprint(f: Finding) -> str:
@@ -91,11 +108,15 @@ def fingerprint(f: Finding) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AssemblyMatch:
-    """What an assembly-scoped check returns: a path in one stack's template."""
+    """What an assembly-scoped check returns: a path in one stack's template.
+
+    ``construct_path`` names the construct when it is not the resource at ``path``
+    (an annotation on a construct that has no resource of its own).
+    """
 
     stack: str
     path: list[str | int]
     message: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    construct_path: str | None = None

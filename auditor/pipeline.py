@@ -1,24 +1,50 @@
-"""The check stage as the CLI runs it: engine, then other plugins' validation reports,
-then suppressions. One function, so the CLI and the tests cannot drift apart."""
+"""The check stage: engine, then other plugins' validation reports, then suppressions.
+
+One function, so the CLI, the library API, the CDK plugin and the tests run the same
+stage. It returns a new value (``CheckResult``) and changes none of its inputs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from auditor import engine
+from auditor import catalog, engine
 from auditor.assembly import Assembly
 from auditor.config import Settings
-from auditor.findings import Finding
+from auditor.findings import Finding, Source
 from auditor.suppress import apply_suppressions
 from auditor.validation_report import merge_validation_reports
 
 
-def check(
-    assemblies: Sequence[Assembly], settings: Settings, jobs: int | None = None
-) -> tuple[list[Finding], list[str]]:
-    """Every finding (suppressed ones marked, not dropped) and the ids of our checks that ran."""
+@dataclass(frozen=True)
+class CheckResult:
+    #: every finding, sorted; suppressed ones marked, not dropped
+    findings: tuple[Finding, ...]
+    #: the ids of our checks that ran
+    checks: tuple[str, ...]
+    #: what each id in ``findings`` (and each check that ran) means
+    rules: Mapping[str, catalog.RuleInfo]
+
+
+def check(assemblies: Sequence[Assembly], settings: Settings, jobs: int | None = None) -> CheckResult:
     checks = engine.load_checks(settings)
-    findings = engine.audit(assemblies, checks, jobs=jobs)
-    findings = merge_validation_reports(findings, assemblies)
-    findings = apply_suppressions(findings, assemblies, settings.suppress)
-    return findings, sorted(checks.ours)
+    placed = engine.audit(assemblies, checks, jobs=jobs)
+    placed = merge_validation_reports(placed, assemblies)
+    findings = apply_suppressions(placed, settings.suppress)
+    return CheckResult(tuple(findings), tuple(sorted(checks.ours)), _describe(findings, checks))
+
+
+def _describe(findings: Sequence[Finding], checks: engine.CheckSet) -> dict[str, catalog.RuleInfo]:
+    out: dict[str, catalog.RuleInfo] = {}
+    for rid in [*sorted(checks.ours), *(f.check_id for f in findings)]:
+        if rid not in out and (info := checks.describe(rid)) is not None:
+            out[rid] = info
+    for f in findings:
+        if f.check_id in out:
+            continue
+        # merged from CDK validation plugins: described by what they reported; anything
+        # else (cfn-lint's rule-error E0002 with its built-ins off) from the catalogue
+        known = None if f.source is Source.CDK else catalog.lookup(f.check_id)
+        out[f.check_id] = known or catalog.of_finding(f)
+    return out

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
-from jsonpath_ng import Child, Fields, Index, JSONPath, parse
+from jsonpath_ng.jsonpath import Child, Fields, Index, JSONPath
+from jsonpath_ng.parser import parse
 
 from auditor.incidental import is_cdk_helper
 from auditor.resolve import UNKNOWN, index, literal

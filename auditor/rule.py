@@ -14,37 +14,44 @@ takes the same keys. Each ``config_definition`` entry is cfn-lint's shape
 Checks that need the whole cloud assembly (several stacks at once) also implement
 ``match_assembly(assembly)``; the engine calls it once per assembly. Standalone
 cfn-lint only ever calls ``match``.
+
+Settings reach a check once, when it is built: the engine constructs every rule with
+its resolved configuration (``cls(config)``), so the per-template part (``match``) and
+the cross-stack part (``match_assembly``) see the same values in every process.
+cfn-lint's own ``configure()`` (which it calls per template with its rule
+configuration, and which standalone ``--configure-rule`` feeds) gets the same values.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
+from auditor.findings import AssemblyMatch, Severity
+
 if TYPE_CHECKING:
     from auditor.assembly import Assembly
-    from auditor.findings import Finding
-
-SEVERITIES = ("error", "warning", "info")
-_LETTER = {"error": "E", "warning": "W", "info": "I"}
 
 
 class AuditRule(CloudFormationLintRule):
     """Base class of cdk-audit's template-scoped checks (and assembly checks)."""
 
     slug: ClassVar[str] = ""
-    severity_level: ClassVar[str] = "error"
+    severity_level: ClassVar[Severity] = Severity.ERROR
     remediation: ClassVar[str] = ""
     #: class-level definition; copied to the instance because cfn-lint resets it
     config_spec: ClassVar[dict[str, dict[str, Any]]] = {}
 
-    def __init__(self) -> None:
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        """``config``: the resolved settings of this check (``Settings.rule_config``);
+        None gives the defaults, as standalone cfn-lint builds rules."""
         super().__init__()
         self.config_definition = {k: dict(v) for k, v in self.config_spec.items()}
-        self.configure()
-        if self.id and _LETTER[self.severity_level] != self.id[0]:
+        self.configure(dict(config) if config is not None else None)
+        if self.id and Severity(self.severity_level).letter != self.id[0]:
             raise ValueError(f"{self.id}: id letter must match severity {self.severity_level}")
 
     # -- what the engine and the docs read -------------------------------------------
@@ -68,6 +75,6 @@ class AuditRule(CloudFormationLintRule):
         """A match at ``path``, e.g. ``["Resources", "Bucket", "Properties"]``."""
         return RuleMatch(path, message)
 
-    def match_assembly(self, assembly: Assembly) -> list[Finding]:
+    def match_assembly(self, assembly: Assembly) -> list[AssemblyMatch]:
         """Cross-stack findings; most checks have none."""
         return []

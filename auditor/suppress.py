@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from auditor.assembly import Assembly, Stack
+from auditor.assembly import Stack
 from auditor.findings import Finding
 
 METADATA_KEY = "cdk-audit"
@@ -75,9 +75,14 @@ def _parsed(entries: Any) -> list[Suppression]:
     out = []
     for _, e in declared(entries):
         if isinstance(e, Mapping) and isinstance(e.get("check"), str) and e["check"].strip():
-            reason = e.get("reason") if isinstance(e.get("reason"), str) else ""
-            path = e.get("path") if isinstance(e.get("path"), str) and e.get("path") else None
-            out.append(Suppression(e["check"], reason.strip(), path))
+            reason, path = e.get("reason"), e.get("path")
+            out.append(
+                Suppression(
+                    e["check"],
+                    reason.strip() if isinstance(reason, str) else "",
+                    path if isinstance(path, str) and path else None,
+                )
+            )
     return out
 
 
@@ -136,21 +141,19 @@ def _reason(f: Finding, rules: _StackRules | None, configured: Sequence[Suppress
 
 
 def apply_suppressions(
-    findings: Iterable[Finding], assemblies: Iterable[Assembly], configured: Sequence[Suppression] = ()
+    placed: Iterable[tuple[Stack | None, Finding]], configured: Sequence[Suppression] = ()
 ) -> list[Finding]:
     """The findings, each one a suppressed copy when a suppression covers it.
 
-    A finding belongs to the stack whose template file it names; findings already
-    suppressed keep their reason.
+    Each finding comes with the stack it was found on (None: no stack, only the
+    configured suppressions apply); findings already suppressed keep their reason.
     """
-    stacks = {str(s.template_path): s for a in assemblies for s in a.stacks}
-    cache: dict[str, _StackRules] = {}
+    cache: dict[int, _StackRules] = {}
     out = []
-    for f in findings:
-        stack = stacks.get(f.template)
+    for stack, f in placed:
         rules = None
         if stack is not None:
-            rules = cache.get(f.template) or cache.setdefault(f.template, _rules_of(stack))
+            rules = cache.get(id(stack)) or cache.setdefault(id(stack), _rules_of(stack))
         reason = None if f.suppressed else _reason(f, rules, configured)
         out.append(dataclasses.replace(f, suppressed=reason) if reason else f)
     return out

@@ -16,8 +16,10 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from auditor.validation_report import failed_only_on_validation
 
 _EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Exit|Interrupt)\b(?::.*)?$")
 _NOISE = re.compile(
@@ -28,14 +30,17 @@ _NOISE = re.compile(
 _WARNING_START = re.compile(r"^\[WARNING\]\s*(.*)$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SynthResult:
+    """What one ``cdk synth`` did. ``ok``: the assembly is complete and may be audited
+    (also when the CLI exited 1 only because a policy validation plugin reported errors)."""
+
     ok: bool
     seconds: float
     output_dir: Path
-    command: list[str]
+    command: tuple[str, ...]
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     cli_version: str | None = None
 
 
@@ -109,6 +114,7 @@ def run_synth(
         cmd += ["--context", f"{key}={value}"]
     env = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true", PATH=_python_path(app_dir))
     env.pop("CDK_OUTDIR", None)
+    started_at = time.time()
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
@@ -130,25 +136,28 @@ def run_synth(
             ok=False,
             seconds=time.perf_counter() - start,
             output_dir=output_dir,
-            command=cmd,
+            command=tuple(cmd),
             error=f"cdk synth timed out after {timeout:g} s; raise --timeout or make the app faster to synthesize",
-            warnings=parse_warnings(stderr),
+            warnings=tuple(parse_warnings(stderr)),
             cli_version=cli_version(cli),
         )
     seconds = time.perf_counter() - start
-    result = SynthResult(
-        ok=proc.returncode == 0,
+    warnings = parse_warnings(stderr)
+    ok, error = proc.returncode == 0, None
+    if not ok and failed_only_on_validation(output_dir, started_at):
+        ok = True
+        warnings.append("policy validation plugins reported violations (cdk synth exited 1)")
+    elif not ok:
+        error = summarize_error(stderr + "\n" + stdout) or f"cdk synth exited with code {proc.returncode}"
+    return SynthResult(
+        ok=ok,
         seconds=seconds,
         output_dir=output_dir,
-        command=cmd,
-        warnings=parse_warnings(stderr),
+        command=tuple(cmd),
+        error=error,
+        warnings=tuple(warnings),
         cli_version=cli_version(cli),
     )
-    if not result.ok:
-        result.error = (
-            summarize_error(stderr + "\n" + stdout) or f"cdk synth exited with code {proc.returncode}"
-        )
-    return result
 
 
 def parse_warnings(stderr: str) -> list[str]:

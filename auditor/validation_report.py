@@ -13,15 +13,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.assembly import Assembly
-from auditor.engine import line_of
-from auditor.findings import Finding
+from auditor.assembly import Assembly, Stack, line_of
+from auditor.findings import Finding, Severity, Source
+
+Placed = tuple[Stack | None, Finding]
 
 REPORT_FILE = "validation-report.json"
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _SEVERITY = {
-    "error": "error", "critical": "error", "high": "error", "fatal": "error",
-    "warning": "warning", "warn": "warning", "medium": "warning",
-    "info": "info", "informational": "info", "low": "info",
+    "error": _E, "critical": _E, "high": _E, "fatal": _E,
+    "warning": _W, "warn": _W, "medium": _W,
+    "info": _I, "informational": _I, "low": _I,
 }  # fmt: skip
 
 
@@ -46,7 +48,7 @@ def failed_only_on_validation(directory: Path, since: float) -> bool:
     return fresh and any(r.get("conclusion") == "failure" for r in _read(directory))
 
 
-def _findings(assembly: Assembly) -> list[Finding]:
+def _findings(assembly: Assembly) -> list[Placed]:
     assert assembly.directory is not None
     root = assembly.directory.resolve()
     stacks = {s.template_path.resolve(): s for s in assembly.stacks}
@@ -56,8 +58,9 @@ def _findings(assembly: Assembly) -> list[Finding]:
             if not isinstance(v, Mapping) or not isinstance(v.get("ruleName"), str):
                 continue
             rule = v["ruleName"]
-            meta = v.get("ruleMetadata") if isinstance(v.get("ruleMetadata"), Mapping) else {}
-            severity = _SEVERITY.get(str(v.get("severity") or "").lower(), "warning")
+            raw_meta = v.get("ruleMetadata")
+            meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
+            severity = _SEVERITY.get(str(v.get("severity") or "").lower(), Severity.WARNING)
             for c in v.get("violatingConstructs") or []:
                 res = c.get("cloudFormationResource") if isinstance(c, Mapping) else None
                 if not isinstance(res, Mapping) or not isinstance(res.get("templatePath"), str):
@@ -67,43 +70,42 @@ def _findings(assembly: Assembly) -> list[Finding]:
                 lid = res.get("logicalId") if isinstance(res.get("logicalId"), str) else None
                 paths = res.get("propertyPaths") if isinstance(res.get("propertyPaths"), list) else []
                 prop = str(paths[0]).strip("/").split("/", 2)[2:] if paths and lid else []
-                out.append(
-                    Finding(
-                        check_id=str(meta.get("id") or rule),
-                        slug=rule,
-                        severity=severity,
-                        message=f"{v.get('description') or rule} (reported by {report.get('pluginName', 'a plugin')})",
-                        stack=stack.name if stack else "",
-                        template=str(stack.template_path if stack else template),
-                        line=line_of(stack.template, ["Resources", lid]) if stack and lid else None,
-                        logical_id=lid,
-                        construct_path=str(c.get("constructPath") or "") or None,
-                        property_path=prop[0] if prop else None,
-                        remediation=str(v.get("suggestedFix") or ""),
-                        source="cdk",
-                    )
+                finding = Finding(
+                    check_id=str(meta.get("id") or rule),
+                    slug=rule,
+                    severity=severity,
+                    message=f"{v.get('description') or rule} (reported by {report.get('pluginName', 'a plugin')})",
+                    stack=stack.name if stack else "",
+                    template=str(stack.template_path if stack else template),
+                    line=line_of(stack.template, ["Resources", lid]) if stack and lid else None,
+                    logical_id=lid,
+                    construct_path=str(c.get("constructPath") or "") or None,
+                    property_path=prop[0] if prop else None,
+                    remediation=str(v.get("suggestedFix") or ""),
+                    source=Source.CDK,
                 )
+                out.append((stack, finding))
     return out
 
 
-def merge_validation_reports(findings: list[Finding], assemblies: Iterable[Assembly]) -> list[Finding]:
-    """``findings`` plus the plugins' violations that no finding already covers."""
+def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly]) -> list[Placed]:
+    """``placed`` plus the plugins' violations that no finding already covers."""
 
     def key(rule: str, template: str, lid: str | None) -> tuple[str, str, str]:
         return rule.upper(), str(Path(template).resolve()), lid or ""
 
     seen = set()
-    for f in findings:
+    for _, f in placed:
         seen.add(key(f.check_id, f.template, f.logical_id))
         seen.add(key(f.slug, f.template, f.logical_id))
-    out = list(findings)
+    out = list(placed)
     for assembly in assemblies:
         if assembly.directory is None:
             continue
-        for f in _findings(assembly):
+        for stack, f in _findings(assembly):
             k1, k2 = key(f.check_id, f.template, f.logical_id), key(f.slug, f.template, f.logical_id)
             if k1 in seen or k2 in seen:
                 continue
             seen.update((k1, k2))
-            out.append(f)
+            out.append((stack, f))
     return out

@@ -108,11 +108,7 @@ class CdkDeprecation(AuditRule):
                 if located is None:
                     continue
                 stack, lid = located
-                out.append(
-                    AssemblyMatch(
-                        stack.name, ["Resources", lid] if lid else [], warning, {"construct_path": cpath}
-                    )
-                )
+                out.append(AssemblyMatch(stack.name, ["Resources", lid] if lid else [], warning, cpath))
                 found += 1
             if not found:  # about the app as a whole, or no construct can be tied to it
                 out.append(AssemblyMatch("", [], warning))

@@ -58,7 +58,50 @@ def validated_report(text: str) -> dict[str, Any]:
 def audited(result: SynthResult, app_name: str) -> list[Finding]:
     """A synthesized sample app through the CLI's check stage (engine, validation
     reports, suppressions), with synth's warnings; suppressed findings left out."""
-    assembly = load_assembly(result.output_dir)
-    assembly.synth_warnings = list(result.warnings)
-    findings, _ = pipeline.check([assembly], load_settings(None, SAMPLE_APPS / app_name))
+    assembly = load_assembly(result.output_dir, synth_warnings=result.warnings)
+    findings = pipeline.check([assembly], load_settings(None, SAMPLE_APPS / app_name)).findings
     return [f for f in findings if f.suppressed is None]
+
+
+def require_corpus() -> pytest.MarkDecorator:
+    """Tests on ../shared/corpus never skip: without it they fail and say why."""
+    return pytest.mark.usefixtures("corpus_dir")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"{CORPUS} is missing: check out ../shared beside this repository (CI does)")
+    return CORPUS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="rewrite tests/snapshots/ from the current output (then review `git diff tests/snapshots`)",
+    )
+
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+
+
+@pytest.fixture
+def snapshot(request: pytest.FixtureRequest):
+    """``snapshot(name, data)``: ``data`` must equal tests/snapshots/<name>.json."""
+    update = request.config.getoption("--snapshot-update")
+
+    def check(name: str, data: Any) -> None:
+        path = SNAPSHOTS / f"{name}.json"
+        text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.is_file(), f"no snapshot {path.relative_to(ROOT)}: run `make snapshots` and review the diff"
+        assert json.loads(path.read_text(encoding="utf-8")) == data, (
+            f"output differs from {path.relative_to(ROOT)}: if the change is intended, "
+            "run `make snapshots` and review `git diff tests/snapshots`"
+        )
+
+    return check

@@ -1,9 +1,11 @@
 """cfn-lint's built-in rules report exactly what plain cfn-lint reports.
 
-The engine lints templates its own way for speed (``auditor.parallel``: a lazily built
-``Template``, a shared condition solver, memoized validator classes, a fork pool);
-this proves the result is the same set of (rule id, file, line, message) as cfn-lint's
-own API (``cfnlint.api.lint_by_config``, which never touches our engine).
+The engine lints templates its own way for speed (the fast path of ``auditor.lint``: a
+lazily built ``Template``, a shared condition solver, memoized validator classes, a
+linear de-duplication; and ``auditor.pool``'s fork pool); this proves the result is the
+same set of (rule id, file, line, message) as cfn-lint's own API
+(``cfnlint.api.lint_by_config``, which never touches our engine), and that the public-API
+fallback (used on cfn-lint releases the fast path was not checked against) agrees too.
 
 Run time: the whole corpus takes plain cfn-lint alone ~20 s on a quiet 2-core machine
 and several times that on a busy one, so this uses a fixed subset: every 3rd app of
@@ -18,14 +20,16 @@ from pathlib import Path
 
 import pytest
 from cfnlint.api import ManualArgs, lint_by_config
+from cfnlint.version import __version__ as cfn_lint_version
 
+from auditor import lint
 from auditor.assembly import load_paths
 from auditor.config import Settings
 from auditor.engine import audit, load_checks
 from auditor.suppress import apply_suppressions
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+pytestmark = require_corpus()
 
 Key = tuple[str, str, int | None, str]
 
@@ -45,7 +49,7 @@ def _ours(paths: list[Path], jobs: int) -> set[Key]:
     assemblies = load_paths(paths)
     # As the CLI runs it: a template's own cfn-lint ignore_checks metadata marks the
     # matches suppressed (plain cfn-lint drops them).
-    findings = apply_suppressions(audit(assemblies, load_checks(Settings()), jobs=jobs), assemblies, [])
+    findings = apply_suppressions(audit(assemblies, load_checks(Settings()), jobs=jobs))
     return {
         (f.check_id, str(Path(f.template).resolve()), f.line, f.message)
         for f in findings
@@ -73,3 +77,18 @@ def test_builtin_rules_match_plain_cfn_lint() -> None:
 def test_serial_and_parallel_agree() -> None:
     apps, _ = _subset()
     assert _ours(apps[:8], jobs=1) == _ours(apps[:8], jobs=2)
+
+
+def test_public_api_fallback_agrees_with_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    apps, loose = _subset()
+    paths = apps[:6] + loose[:12]
+    assert lint.FAST_PATH, f"cfn-lint {cfn_lint_version}: the fast path is off; add it to FAST_PATH_VERSIONS"
+    fast = _ours(paths, jobs=1)
+    monkeypatch.setattr(lint, "FAST_PATH", False)
+    assert fast and _ours(paths, jobs=1) == fast
+
+
+def test_fast_path_only_on_checked_releases() -> None:
+    assert lint.fast_path_enabled("1.58.0")
+    assert not lint.fast_path_enabled("1.99.0") and not lint.fast_path_enabled("2.0.0")
+    assert lint.fast_path_enabled("1.99.0", forced="1") and not lint.fast_path_enabled("1.58.0", forced="0")

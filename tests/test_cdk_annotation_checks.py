@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from auditor import pipeline
 from auditor.assembly import load_assembly
 from auditor.config import Settings
-from auditor.engine import audit, load_checks
 
 
 def _assembly(tmp_path: Path, annotations: list[dict], tree: dict | None = None) -> Path:
@@ -25,10 +25,9 @@ def _assembly(tmp_path: Path, annotations: list[dict], tree: dict | None = None)
 
 
 def _ours(out: Path, warnings: list[str] | None = None) -> list:
-    asm = load_assembly(out)
-    asm.synth_warnings = warnings or []
+    asm = load_assembly(out, synth_warnings=warnings or [])
     settings = Settings(cfn_lint_rules=False)
-    return [f for f in audit([asm], load_checks(settings)) if f.slug.startswith("cdk-")]
+    return [f for f in pipeline.check([asm], settings).findings if f.slug.startswith("cdk-")]
 
 
 def test_error_and_warning_annotations_are_located(tmp_path: Path):

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
+from auditor import pipeline
 from auditor.assembly import load_paths
 from auditor.config import Settings
-from auditor.engine import audit, load_checks
 from auditor.report import json_report
 from auditor.report.model import Report, tool_versions
-from tests.conftest import CORPUS, validated_report
+from tests.conftest import CORPUS, require_corpus, validated_report
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+pytestmark = require_corpus()
 
 
 def test_corpus_scan_never_crashes():
     assemblies = load_paths([CORPUS])
     stacks = [s for a in assemblies for s in a.stacks]
     assert len(stacks) >= 400  # 113 synthesized + 296 hand-written templates
-    findings = audit(assemblies, load_checks(Settings()))
+    findings = pipeline.check(assemblies, Settings()).findings
     ids = Counter(f.check_id for f in findings)
     # E0002 is cfn-lint's "Unknown exception while processing rule": a rule crashed
     crashes = [f for f in findings if f.check_id == "E0002"]

@@ -10,9 +10,9 @@ import json
 from collections import Counter
 
 import pytest
+from auditor.checks.rds_engine_version import DATA, version_table
 
 from auditor.registry import find_check
-from auditor.checks.rds_engine_version import DATA, version_table
 from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {
@@ -73,6 +73,5 @@ def test_settlement_jobs_bad_variant_fires_every_pack_check(synth_cache):
 @pytest.mark.parametrize("app", GOOD_APPS)
 def test_no_pack_check_fires_on_a_good_variant(synth_cache, app: str):
     result = synth_cache(app, "good")
-    if not result.ok and app != "settlement_jobs":
-        pytest.skip(f"{app} good does not synthesize (test_sample_apps reports it): {result.error}")
+    assert result.ok, f"{app} good: synth failed: {result.error}"
     assert _pack_findings(synth_cache, app, "good") == Counter()

@@ -47,8 +47,10 @@ def _report(out: Path) -> dict:
 
 def test_plugin_findings_are_in_the_validation_report(plugin_synth: SynthResult):
     out = plugin_synth.output_dir
-    # the plugin reported errors: CDK writes everything, prints the report and exits 1
-    assert plugin_synth.ok is False
+    # the plugin reported errors: CDK writes everything, prints the report and exits 1; the
+    # synth stage knows that this is an assembly to audit, not a failed synth
+    assert plugin_synth.ok is True and plugin_synth.error is None
+    assert "policy validation plugins reported violations (cdk synth exited 1)" in plugin_synth.warnings
     assert (out / "PluginDemo.template.json").is_file() and (out / "manifest.json").is_file()
     assert failed_only_on_validation(out, since=0)
     [ours] = [r for r in _report(out)["pluginReports"] if r["pluginName"] == "cdk-audit"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from auditor import pipeline
 from auditor.assembly import load_paths
 from auditor.config import Settings
-from auditor.engine import audit, load_checks
 from auditor.findings import Finding
 from auditor.output import write_atomic
 from auditor.report import text
@@ -21,7 +21,7 @@ BAD = FIXTURES / "templates" / "open_log_group.json"
 
 
 def _fingerprints(path: Path) -> dict[tuple[str, str | None], str]:
-    findings = audit(load_paths([path]), load_checks(Settings()))
+    findings = pipeline.check(load_paths([path]), Settings()).findings
     return {(f.check_id, f.logical_id): f.fingerprint for f in findings if f.source == "cdk-audit"}
 
 
@@ -89,7 +89,7 @@ def test_fingerprint_survives_moved_lines_and_unrelated_resources(tmp_path: Path
 
 
 def test_fingerprints_do_not_depend_on_finding_order():
-    findings = audit(load_paths([BAD]), load_checks(Settings()))
+    findings = pipeline.check(load_paths([BAD]), Settings()).findings
     assert [f.fingerprint for f in reversed(findings)][::-1] == [f.fingerprint for f in findings]
     assert len({f.fingerprint for f in findings}) == len(findings)
 

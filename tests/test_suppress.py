@@ -91,9 +91,9 @@ def test_check_named_by_slug_or_id():
     from auditor import engine
     from auditor.config import Settings
 
-    findings = engine.audit([assembly], engine.load_checks(Settings(cfn_lint_rules=False)))
+    placed = engine.audit([assembly], engine.load_checks(Settings(cfn_lint_rules=False)))
     for name in ("log-retention", "E9004", "e9004"):
-        out = apply_suppressions(findings, [assembly], [Suppression(name, "r", "Ledger/AuditLogs")])
+        out = apply_suppressions(placed, [Suppression(name, "r", "Ledger/AuditLogs")])
         [f] = [f for f in out if f.logical_id == "AuditLogs" and f.slug == "log-retention"]
         assert f.suppressed == "r"
 

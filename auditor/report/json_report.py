@@ -18,7 +18,8 @@ def render(report: Report) -> str:
 
 @cache
 def schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return doc
 
 
 def validate(document: dict[str, Any]) -> None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from auditor.findings import Finding
-from auditor.registry import find_check
+from auditor.findings import Finding, Severity
 from auditor.report.model import Report
 
 
@@ -38,14 +37,14 @@ def render(report: Report) -> str:
         suite = ET.SubElement(root, "testsuite", name=stack or "(assembly)")
         for cid in ids:
             found = cases.get(cid, [])
-            cls = find_check(cid)
-            slug = cls.slug if cls else (found[0].slug if found else cid)
+            info = report.rules.get(cid)
+            slug = info.slug if info else (found[0].slug if found else cid)
             case = ET.SubElement(suite, "testcase", classname=stack or "(assembly)", name=f"{cid} {slug}")
-            active = [f for f in found if f.suppressed is None and f.baseline != "known"]
-            quiet = [f for f in found if f not in active]
+            active = [f for f in found if f.active]
+            quiet = [f for f in found if not f.active]
             if active:
                 failures += 1
-                worst = "error" if any(f.severity == "error" for f in active) else active[0].severity
+                worst = str(max((f.severity for f in active), key=lambda s: Severity(s).rank))
                 fail = ET.SubElement(
                     case, "failure", message=f"{len(active)} finding(s): {active[0].message}", type=worst
                 )

@@ -3,11 +3,11 @@ baseline, the top findings, and the rest folded away."""
 
 from __future__ import annotations
 
-from auditor.findings import SEVERITY_RANK, Finding
+from auditor.findings import Finding, Severity
 from auditor.report.model import Report
 
 TOP = 10
-_ICON = {"error": "🔴", "warning": "🟠", "info": "🔵"}
+_ICON = {Severity.ERROR: "🔴", Severity.WARNING: "🟠", Severity.INFO: "🔵"}
 
 
 def _cell(text: str | None) -> str:
@@ -56,7 +56,7 @@ def render(report: Report) -> str:
         lines += ["| Stack | Findings |", "|---|---|"]
         lines += [f"| `{_cell(k or '(assembly)')}` | {v} |" for k, v in s["by_stack"].items()]
         lines.append("")
-    active = sorted(report.active(), key=lambda f: (-SEVERITY_RANK[f.severity], f.stack, f.slug, f.line or 0))
+    active = sorted(report.active(), key=lambda f: (-f.severity.rank, f.stack, f.slug, f.line or 0))
     if active:
         title = "New findings" if report.baseline is not None else "Top findings"
         lines += [f"### {title}", "", *_table(active[:TOP]), ""]

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from auditor.findings import Finding
+from auditor.catalog import RuleInfo, of_finding
+from auditor.findings import BaselineState, Finding, Severity
 
 SCHEMA_VERSION = "1.1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class SynthInfo:
     ok: bool = True
     seconds: float | None = None
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    command: list[str] | None = None
+    warnings: tuple[str, ...] = ()
+    command: tuple[str, ...] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class BaselineInfo:
     """What a comparison with a baseline found; ``fixed`` are baseline entries seen no more."""
 
@@ -33,28 +35,38 @@ class BaselineInfo:
     fixed: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Report:
     app: str | None
-    findings: list[Finding]
+    findings: tuple[Finding, ...]
     synth: SynthInfo | None = None
     audit_seconds: float = 0.0
-    tool: dict[str, str | None] = field(default_factory=dict)
+    tool: Mapping[str, str | None] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
     #: names of the stacks audited, and ids of our checks that ran (for JUnit/SARIF)
-    stacks: list[str] = field(default_factory=list)
-    checks: list[str] = field(default_factory=list)
+    stacks: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
     baseline: BaselineInfo | None = None
+    #: what each id in ``findings`` means (from the check stage; writers never load rules)
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
+        object.__setattr__(self, "stacks", tuple(self.stacks))
+        object.__setattr__(self, "checks", tuple(self.checks))
+
+    def rule(self, f: Finding) -> RuleInfo:
+        return self.rules.get(f.check_id) or of_finding(f)
 
     def active(self) -> list[Finding]:
         """The findings that count (and gate): not suppressed, not known from a baseline."""
-        return [f for f in self.findings if f.suppressed is None and f.baseline != "known"]
+        return [f for f in self.findings if f.active]
 
     def suppressed(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed is not None]
 
     def known(self) -> list[Finding]:
-        return [f for f in self.findings if f.suppressed is None and f.baseline == "known"]
+        return [f for f in self.findings if f.suppressed is None and f.baseline is BaselineState.KNOWN]
 
     def summary(self) -> dict[str, Any]:
         active = self.active()
@@ -62,9 +74,7 @@ class Report:
             "total": len(active),
             "suppressed": len(self.suppressed()),
             "known": len(self.known()),
-            "by_severity": {
-                s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")
-            },
+            "by_severity": {str(s): sum(1 for f in active if f.severity is s) for s in Severity},
             "by_check": dict(sorted(Counter(f.slug for f in active).items())),
             "by_stack": dict(sorted(Counter(f.stack for f in active).items())),
         }
@@ -72,15 +82,19 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": self.schema_version,
-            "tool": self.tool,
+            "tool": dict(self.tool),
             "app": self.app,
-            "synth": asdict(self.synth) if self.synth else None,
+            "synth": _plain(asdict(self.synth)) if self.synth else None,
             "audit_seconds": round(self.audit_seconds, 3),
             "summary": self.summary(),
             "stacks": list(self.stacks),
             "baseline": asdict(self.baseline) if self.baseline else None,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+def _plain(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 
 def _pkg_version(name: str) -> str | None:

@@ -11,60 +11,34 @@ from __future__ import annotations
 
 import json
 import os
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from auditor.findings import Finding
-from auditor.registry import find_check
+from auditor.catalog import RuleInfo
+from auditor.findings import BaselineState, Finding, Severity
 from auditor.report.model import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/cdk-audit/cdk-audit"
 FINGERPRINT_KEY = "cdkAuditFingerprint/v1"
-_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-@cache
-def _cfn_lint_rules() -> dict[str, Any]:
-    from cfnlint.config import _DEFAULT_RULESDIR
-    from cfnlint.rules import Rules
-
-    return dict(Rules.create_from_directory(_DEFAULT_RULESDIR).data)
-
-
-def _rule(check_id: str, f: Finding) -> dict[str, Any]:
-    cls = find_check(check_id)
-    if cls is not None:
-        doc = cls.doc()
-        help_md = f"**{cls.shortdesc}**\n\n{doc}" + (f"\n\n**Fix:** {cls.remediation}" if cls.remediation else "")
-        rule: dict[str, Any] = {
-            "id": cls.id,
-            "name": cls.slug,
-            "shortDescription": {"text": cls.shortdesc},
-            "fullDescription": {"text": cls.description or cls.shortdesc},
-            "help": {"text": doc or cls.shortdesc, "markdown": help_md},
-            "defaultConfiguration": {"level": _LEVEL[cls.severity_level]},
-            "properties": {"tags": list(cls.tags or []), "slug": cls.slug},
-        }
-        if cls.source_url:
-            rule["helpUri"] = cls.source_url
-        return rule
-    lint = _cfn_lint_rules().get(check_id) if f.source == "cfn-lint" else None
-    short = str(getattr(lint, "shortdesc", "") or f.slug)
-    full = str(getattr(lint, "description", "") or short)
-    rule = {
-        "id": check_id,
-        "name": f.slug,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full},
-        "help": {"text": full, "markdown": f"**{short}**\n\n{full}\n\nReported by {f.source}."},
-        "defaultConfiguration": {"level": _LEVEL[f.severity]},
-        "properties": {"tags": [f.source]},
+def _rule(info: RuleInfo) -> dict[str, Any]:
+    help_md = f"**{info.title}**\n\n{info.doc or info.description}"
+    if info.remediation:
+        help_md += f"\n\n**Fix:** {info.remediation}"
+    rule: dict[str, Any] = {
+        "id": info.id,
+        "name": info.slug,
+        "shortDescription": {"text": info.title},
+        "fullDescription": {"text": info.description or info.title},
+        "help": {"text": info.doc or info.description or info.title, "markdown": help_md},
+        "defaultConfiguration": {"level": _LEVEL[info.severity]},
+        "properties": {"tags": list(info.tags) or [str(info.source)], "slug": info.slug},
     }
-    url = getattr(lint, "source_url", None)
-    if url:
-        rule["helpUri"] = str(url)
+    if info.url:
+        rule["helpUri"] = info.url
     return rule
 
 
@@ -101,14 +75,14 @@ def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
         "message": {"text": text},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "properties": {"stack": f.stack, "slug": f.slug, "source": f.source},
+        "properties": {"stack": f.stack, "slug": f.slug, "source": str(f.source)},
     }
     if f.property_path:
         result["properties"]["propertyPath"] = f.property_path
     if f.suppressed is not None:
         result["suppressions"] = [{"kind": "external", "justification": f.suppressed}]
     if f.baseline is not None:
-        result["baselineState"] = "unchanged" if f.baseline == "known" else "new"
+        result["baselineState"] = "unchanged" if f.baseline is BaselineState.KNOWN else "new"
     return result
 
 
@@ -117,7 +91,7 @@ def to_sarif(report: Report, root: Path | None = None) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     for f in report.findings:
         if f.check_id not in rules:
-            rules[f.check_id] = _rule(f.check_id, f)
+            rules[f.check_id] = _rule(report.rule(f))
     order = sorted(rules)
     index = {rid: i for i, rid in enumerate(order)}
     run: dict[str, Any] = {

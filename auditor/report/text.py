@@ -8,10 +8,10 @@ from itertools import groupby
 from rich.console import Console
 from rich.markup import escape
 
-from auditor.findings import SEVERITY_RANK, Finding
+from auditor.findings import Finding, Severity
 from auditor.report.model import Report
 
-_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def render(report: Report, color: bool = False, width: int = 110) -> str:
@@ -38,7 +38,7 @@ def render(report: Report, color: bool = False, width: int = 110) -> str:
                 con.print(f"  command: {escape(' '.join(report.synth.command))}")
             for line in (report.synth.error or "").splitlines():
                 con.print(f"  {escape(line)}")
-    active = sorted(report.active(), key=lambda f: (f.stack, -SEVERITY_RANK[f.severity], f.slug, f.line or 0))
+    active = sorted(report.active(), key=lambda f: (f.stack, -f.severity.rank, f.slug, f.line or 0))
     for stack, group in groupby(active, key=lambda f: f.stack):
         items = list(group)
         con.print()

@@ -18,6 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.checks.apigw_mtls import ApigwMtls
+from auditor.checks.backup_retention import BackupRetention
+from auditor.checks.log_retention import LogRetention
+from auditor.checks.nat_routes import NatRoutes
+from auditor.checks.s3_replication import S3Replication
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode import decode
 from cfnlint.rules import Rules
@@ -25,11 +30,6 @@ from cfnlint.runner.template.runner import run_template_by_data
 
 from auditor.assembly import load_paths
 from auditor.rule import AuditRule
-from auditor.checks.apigw_mtls import ApigwMtls
-from auditor.checks.backup_retention import BackupRetention
-from auditor.checks.log_retention import LogRetention
-from auditor.checks.nat_routes import NatRoutes
-from auditor.checks.s3_replication import S3Replication
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -53,7 +53,7 @@ def fixture_config(template: Path, cls: type[AuditRule]) -> dict[str, Any]:
 
 def run_check(cls: type[AuditRule], paths: list[Path], config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Findings of one check on ``paths`` (one stack each): cfn-lint matches and assembly matches."""
-    rule = cls()
+    rule = cls(config)  # built with its settings, as the engine builds it
     rules = Rules()
     rules.register(rule)
     lint_config = ConfigMixIn([], regions=["us-east-1"], configure_rules={cls.id: config or {}})
@@ -64,7 +64,6 @@ def run_check(cls: type[AuditRule], paths: list[Path], config: dict[str, Any] | 
         for m in run_template_by_data(template, lint_config, rules):
             assert m.rule.id == cls.id, f"{path}: {m.rule.id} {m.message}"  # E0002 would be a crash
             found.append({"logical_id": m.path[1], "path": list(m.path), "message": m.message, "line": m.linenumber})
-    # cfn-lint configured the rule while running; the engine calls match_assembly on it afterwards
     for assembly in load_paths(paths):
         for am in rule.match_assembly(assembly):
             found.append({"logical_id": am.path[1], "path": list(am.path), "message": am.message, "line": None})

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from auditor import pipeline
 from auditor.assembly import load_paths
 from auditor.config import Settings, load_settings
-from auditor.engine import audit, load_checks
 from auditor.registry import find_check
 
 HERE = Path(__file__).resolve().parent
@@ -25,15 +25,13 @@ GOOD = sorted(HERE.glob("*/good/*.json"))
 
 
 @cache
-def _checks(config: Path | None):  # rules are built once per distinct configuration
-    settings = load_settings(config) if config else Settings()
-    settings.cfn_lint_rules = False
-    return load_checks(settings)
+def _settings(config: Path | None) -> Settings:
+    return (load_settings(config) if config else Settings()).replace(cfn_lint_rules=False)
 
 
 def _run(template: Path, slug: str) -> list[dict[str, str | None]]:
     cfg = template.with_suffix(".config.toml")
-    findings = audit(load_paths([template]), _checks(cfg if cfg.is_file() else None))
+    findings = pipeline.check(load_paths([template]), _settings(cfg if cfg.is_file() else None)).findings
     assert not [f for f in findings if f.check_id in ("E0000", "E0002")], (
         "fixture does not parse or a rule crashed"
     )

@@ -1,4 +1,5 @@
-"""auditor.parallel: the speed-ups change nothing but speed, and undo themselves."""
+"""auditor.lint (the cfn-lint adapter) and auditor.pool: the speed-ups change nothing but speed,
+and undo themselves."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import cfnlint.jsonschema.validators
 from cfnlint.decode import decode_str
 from cfnlint.template.template import Template
 
-from auditor import parallel
+from auditor import lint, pool
 
 TEMPLATE = {
     "Parameters": {"Env": {"Type": "String", "AllowedValues": ["prod", "dev"]}},
@@ -41,7 +42,7 @@ def _decoded() -> dict[str, Any]:
 
 
 def test_lazy_template_builds_what_template_builds() -> None:
-    eager, lazy = Template(None, _decoded(), ["us-east-1"]), parallel.LazyTemplate(None, _decoded(), ["us-east-1"])
+    eager, lazy = Template(None, _decoded(), ["us-east-1"]), lint.LazyTemplate(None, _decoded(), ["us-east-1"])
     assert lazy.transform_pre == eager.transform_pre
     assert list(lazy.conditions._conditions) == list(eager.conditions._conditions)
     assert lazy.conditions.build_scenerios_on_region("InUsEast", "us-east-1") == [True]
@@ -52,17 +53,17 @@ def test_lazy_template_builds_what_template_builds() -> None:
 
 
 def test_condition_solver_is_shared_only_between_identical_sections() -> None:
-    a, b = parallel.LazyTemplate(None, _decoded()), parallel.LazyTemplate(None, _decoded())
+    a, b = lint.LazyTemplate(None, _decoded()), lint.LazyTemplate(None, _decoded())
     assert a.conditions is b.conditions
     other = _decoded()
     other["Conditions"]["IsProd"] = {"Fn::Equals": [{"Ref": "Env"}, "dev"]}
-    assert parallel.LazyTemplate(None, other).conditions is not a.conditions
+    assert lint.LazyTemplate(None, other).conditions is not a.conditions
 
 
 def test_fast_cfn_lint_undoes_itself() -> None:
     create = cfnlint.jsonschema.validators.create
     module_names = cfnlint.context.context.Context.__dict__["module_names"]
-    with parallel.fast_cfn_lint():
+    with lint.fast_cfn_lint():
         assert cfnlint.jsonschema.validators.create is not create
         assert cfnlint.context.context.fields is not dataclasses.fields
     assert cfnlint.jsonschema.validators.create is create
@@ -72,12 +73,12 @@ def test_fast_cfn_lint_undoes_itself() -> None:
 
 
 def test_pool_only_when_the_work_outweighs_it() -> None:
-    assert parallel.worth_parallel(10_000, 50, full=True, jobs=1) == 1
-    assert parallel.worth_parallel(20, 3, full=True, jobs=None) == 1  # a small app: no pool
-    assert parallel.worth_parallel(2_000, 1, full=True, jobs=None) == 1  # one template
-    assert parallel.worth_parallel(100, 5, full=False, jobs=3) == 3  # asked for explicitly
+    assert pool.worth_parallel(10_000, 50, full=True, jobs=1) == 1
+    assert pool.worth_parallel(20, 3, full=True, jobs=None) == 1  # a small app: no pool
+    assert pool.worth_parallel(2_000, 1, full=True, jobs=None) == 1  # one template
+    assert pool.worth_parallel(100, 5, full=False, jobs=3) == 3  # asked for explicitly
 
 
 def test_map_indexed_keeps_order() -> None:
     items = list(range(7))
-    assert parallel.map_indexed(lambda x: x * x, items, 2, weights=[1, 9, 2, 8, 3, 7, 4]) == [x * x for x in items]
+    assert pool.map_indexed(lambda x: x * x, items, 2, weights=[1, 9, 2, 8, 3, 7, 4]) == [x * x for x in items]

@@ -1,0 +1,157 @@
+"""The library API: ``run`` (synthesize, then audit) and ``scan`` (audit what exists),
+each returning a ``Report``. The CLI is a thin layer over these; the tests call them too.
+
+The stages, each a module that takes a value and returns a new one::
+
+    synth.run_synth ─▶ SynthResult ─▶ assembly.load_assembly / load_paths ─▶ Assembly
+        ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report ─▶ gate.exit_code
+
+Settings are resolved before any of this (``config.load_settings``), once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
+from pathlib import Path
+
+from auditor import pipeline
+from auditor.assembly import Assembly, load_assembly, load_paths
+from auditor.baseline import Baseline, apply_baseline
+from auditor.config import Settings
+from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
+from auditor.synth import SynthResult, SynthSetupError, cli_version, find_cdk_cli, run_synth
+
+Progress = Callable[[str], None]
+
+
+class UsageError(Exception):
+    """Input the user must fix (a path that does not exist, nothing to scan); exit 3."""
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def check(
+    assemblies: Sequence[Assembly],
+    settings: Settings,
+    *,
+    app: str,
+    synth: SynthInfo | None = None,
+    tool: Mapping[str, str | None] | None = None,
+    jobs: int | None = None,
+    baseline: Baseline | None = None,
+    progress: Progress = _quiet,
+) -> Report:
+    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``."""
+    stacks = tuple(s.name for a in assemblies for s in a.stacks)
+    progress(f"auditing {len(stacks)} template(s) in {len(assemblies)} assembly(ies)")
+    start = time.perf_counter()
+    result = pipeline.check(assemblies, settings, jobs)
+    seconds = time.perf_counter() - start
+    findings, info = list(result.findings), None
+    if baseline is not None:
+        findings, info = apply_baseline(findings, baseline)
+    return Report(
+        app=app,
+        findings=tuple(findings),
+        synth=synth,
+        audit_seconds=seconds,
+        tool=dict(tool or tool_versions()),
+        stacks=stacks,
+        checks=result.checks,
+        baseline=info,
+        rules=result.rules,
+    )
+
+
+def scan(
+    paths: Sequence[Path],
+    settings: Settings,
+    *,
+    jobs: int | None = None,
+    baseline: Baseline | None = None,
+    progress: Progress = _quiet,
+) -> Report:
+    """Audit cloud assemblies, template files and folders of them, without synthesizing."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    progress(f"loading {len(paths)} path(s)…")
+    assemblies = load_paths(paths)
+    if not any(a.stacks or a.errors for a in assemblies):
+        raise UsageError(f"no templates or cloud assemblies found in {', '.join(map(str, paths))}")
+    lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
+    cli = None
+    with suppress(SynthSetupError):
+        cli = cli_version(find_cdk_cli(None, Path.cwd()))
+    return check(
+        assemblies,
+        settings,
+        app=" ".join(map(str, paths)),
+        tool=tool_versions(cli, lib),
+        jobs=jobs,
+        baseline=baseline,
+        progress=progress,
+    )
+
+
+def synth_info(result: SynthResult) -> SynthInfo:
+    return SynthInfo(
+        ok=result.ok,
+        seconds=round(result.seconds, 3),
+        error=result.error,
+        warnings=result.warnings,
+        command=result.command,
+    )
+
+
+def run(
+    app_dir: Path,
+    settings: Settings,
+    *,
+    context: Mapping[str, str] | None = None,
+    output_dir: Path | None = None,
+    cdk_bin: str | None = None,
+    timeout: float = 600.0,
+    jobs: int | None = None,
+    baseline: Baseline | None = None,
+    progress: Progress = _quiet,
+) -> Report:
+    """Synthesize the CDK app in ``app_dir`` with the CDK CLI, then audit every template.
+
+    A failed synth is a report with ``synth.ok = False`` and no findings: stale templates
+    are never audited. ``output_dir``: keep the assembly there (default: a temp folder,
+    removed afterwards).
+    """
+    tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
+    out_dir = output_dir or tmp
+    assert out_dir is not None
+    try:
+        progress(f"synthesizing {app_dir} (cdk synth)…")
+        try:
+            result = run_synth(app_dir, out_dir.resolve(), dict(context or {}), cdk_bin=cdk_bin, timeout=timeout)
+        except SynthSetupError as e:
+            return Report(app=str(app_dir), findings=(), synth=SynthInfo(ok=False, seconds=0.0, error=str(e)),
+                          tool=tool_versions())  # fmt: skip
+        synth = synth_info(result)
+        if not result.ok:
+            return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version))
+        assembly = load_assembly(out_dir, synth_warnings=result.warnings)
+        return check(
+            [assembly],
+            settings,
+            app=str(app_dir),
+            synth=synth,
+            tool=tool_versions(result.cli_version, aws_cdk_lib_version(out_dir)),
+            jobs=jobs,
+            baseline=baseline,
+            progress=progress,
+        )
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
