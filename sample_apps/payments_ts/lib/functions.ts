@@ -58,7 +58,8 @@ export class PaymentFunctions extends Construct {
       timeout: cdk.Duration.seconds(10),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: logSetup.kind === 'group' ? this.logGroup(id, logSetup.retention) : undefined,
-      logRetention: logSetup.kind === 'helper' ? logSetup.retention : undefined,
+      // Spread, not `logRetention: undefined`: naming a deprecated prop at all prints its deprecation warning.
+      ...(logSetup.kind === 'helper' ? { logRetention: logSetup.retention } : {}),
     });
   }
 
