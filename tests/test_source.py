@@ -148,21 +148,21 @@ def test_typescript_l2_resource_is_located_at_the_new_expression(repo: Path) -> 
         (
             "ts-payments-api",
             "/PaymentsApi/Functions/Authorize/Resource",
-            ("functions.ts", 51, 12),
+            ("functions.ts", 38, 22),
             "new lambda.Function(",
         ),
         # Custom::LogRetention and the LogRetention singleton: the function that asked for them
         (
             "ts-payments-api",
             "/PaymentsApi/Functions/Settle/LogRetention/Resource",
-            ("functions.ts", 51, 12),
-            "new lambda.",
+            ("functions.ts", 39, 20),
+            "new lambda.Function(",
         ),
         (
             "ts-payments-api",
             "/PaymentsApi/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/Resource",
-            ("functions.ts", 51, 12),
-            "new lambda.",
+            ("functions.ts", 39, 20),
+            "new lambda.Function(",
         ),
         # BucketDeployment's singleton handler and its custom resource
         (
@@ -196,12 +196,12 @@ def test_mangled_anonymous_frame_keeps_its_line_and_drops_its_column(repo: Path)
     path = "/PaymentsApi/Functions/Settle/SqsEventSource:PaymentsDataSettlementQueueEDF57D7E/Resource"
     loc = locate(trace("ts-payments-api", path, repo), repo)
     assert loc is not None
-    assert (loc.file, loc.line, loc.column) == ("sample_apps/payments_ts/lib/functions.ts", 47, None)
+    assert (loc.file, loc.line, loc.column) == ("sample_apps/payments_ts/lib/functions.ts", 45, None)
     assert "addEventSource" in source_line(loc.file, loc.line)
     # "Array.forEach (:)" between them is no frame; the caller is the forEach line itself
     assert [(f.line, f.column, f.function) for f in loc.frames[:2]] == [
-        (47, None, None),
-        (47, 15, "new PaymentFunctions"),
+        (45, None, None),
+        (45, 15, "new PaymentFunctions"),
     ]
 
 
@@ -250,7 +250,7 @@ def test_library_only_traces_have_no_location(repo: Path, name: str, path: str) 
         (
             "ts-payments-api-limit100",
             "/PaymentsApi/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/ServiceRole/DefaultPolicy/Resource",
-            ("functions.ts", 51),
+            ("functions.ts", 39),
         ),
         ("ts-payments-network-limit100", "/PaymentsNetwork/Vpc/PublicSubnet1/Subnet", ("network-stack.ts", 17)),
     ],

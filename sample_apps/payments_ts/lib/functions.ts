@@ -15,6 +15,8 @@ exports.handler = async (event) => {
 
 /** How a function's logs are kept: its own log group, CDK's deprecated helper, or nothing. */
 type LogSetup = { kind: 'group'; retention: logs.RetentionDays } | { kind: 'helper'; retention: logs.RetentionDays } | { kind: 'none' };
+const NO_LOGS: LogSetup = { kind: 'none' };
+const WEEK_HELPER: LogSetup = { kind: 'helper', retention: logs.RetentionDays.ONE_WEEK };
 
 export interface PaymentFunctionsProps {
   readonly variant: Variant;
@@ -33,13 +35,9 @@ export class PaymentFunctions extends Construct {
     const year: LogSetup = { kind: 'group', retention: logs.RetentionDays.ONE_YEAR };
     // The bad variant: authorize was added in a hurry (no log group at all); settle still
     // uses the deprecated logRetention helper, set to a week.
-    this.authorize = this.paymentFunction('Authorize', 'authorize', good ? year : { kind: 'none' });
-    const settle = this.paymentFunction(
-      'Settle',
-      'settle',
-      good ? year : { kind: 'helper', retention: logs.RetentionDays.ONE_WEEK },
-    );
-    this.refund = this.paymentFunction('Refund', 'refund', year);
+    this.authorize = new lambda.Function(this, 'Authorize', this.functionProps('Authorize', 'authorize', good ? year : NO_LOGS));
+    const settle = new lambda.Function(this, 'Settle', this.functionProps('Settle', 'settle', good ? year : WEEK_HELPER));
+    this.refund = new lambda.Function(this, 'Refund', this.functionProps('Refund', 'refund', year));
     const consumers: [lambda.Function, sqs.IQueue][] = [
       [settle, props.settlementQueue],
       [this.refund, props.refundQueue],
@@ -47,8 +45,9 @@ export class PaymentFunctions extends Construct {
     consumers.forEach(([fn, queue]) => fn.addEventSource(new SqsEventSource(queue, { batchSize: 10 })));
   }
 
-  private paymentFunction(id: string, operation: string, logSetup: LogSetup): lambda.Function {
-    return new lambda.Function(this, id, {
+  /** What every payments function shares; `id` names its log group. */
+  private functionProps(id: string, operation: string, logSetup: LogSetup): lambda.FunctionProps {
+    return {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
@@ -60,7 +59,7 @@ export class PaymentFunctions extends Construct {
       logGroup: logSetup.kind === 'group' ? this.logGroup(id, logSetup.retention) : undefined,
       // Spread, not `logRetention: undefined`: naming a deprecated prop at all prints its deprecation warning.
       ...(logSetup.kind === 'helper' ? { logRetention: logSetup.retention } : {}),
-    });
+    };
   }
 
   private logGroup(id: string, retention: logs.RetentionDays): logs.LogGroup {
