@@ -24,7 +24,7 @@ from auditor.source import (
     parse_frame,
     user_frames,
 )
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, audited
 
 TRACES = FIXTURES / "traces"
 FIXTURE_FILES = sorted(TRACES.glob("*.metadata.json"))
@@ -474,3 +474,40 @@ def test_app_language_falls_back_to_frame_suffixes(repo: Path, tmp_path: Path) -
 def test_fixtures_hold_no_machine_paths(fixture: Path) -> None:
     text = fixture.read_text(encoding="utf-8")
     assert str(ROOT) not in text and "/work/" not in text
+
+
+# --- end to end: the TypeScript sample app's seeded findings, located -------------------
+
+#: (slug, construct path) -> where sample_apps/payments_ts/README.md says the bad variant seeds it
+SEEDED = {
+    ("log-retention", "PaymentsApi/Functions/Authorize/Resource"): "lib/functions.ts:38",
+    ("log-retention", "PaymentsApi/Functions/Settle/Resource"): "lib/functions.ts:39",
+    ("backup-retention", "PaymentsData/LedgerCluster/Resource"): "lib/data-stack.ts:55",
+    ("s3-replication", "PaymentsData/LedgerArchive/Resource"): "lib/data-stack.ts:74",
+    ("sqs-encryption", "PaymentsData/SettlementQueue/Resource"): "lib/data-stack.ts:36",
+    ("sqs-dlq", "PaymentsData/RefundQueue/Resource"): "lib/data-stack.ts:42",
+    ("apigw-mtls", "PaymentsApi/PartnerApi/Resource"): "lib/api-stack.ts:27",
+    ("removal-policy", "PaymentsApi/Truststore/Bucket/Resource"): "lib/partner-domain.ts:23",
+    ("vpc-flow-logs", "PaymentsNetwork/Vpc/Resource"): "lib/network-stack.ts:17",
+}
+
+
+@pytest.mark.synth
+@pytest.mark.skipif(
+    not (ROOT / "sample_apps" / "payments_ts" / "node_modules").is_dir(),
+    reason="payments_ts needs `npm ci --no-audit --no-fund` in sample_apps/payments_ts",
+)
+def test_payments_ts_bad_findings_locate_to_their_seeded_lines(synth_cache) -> None:
+    result = synth_cache("payments_ts", "bad")
+    assert result.ok, result.error
+    traces: dict[str, Any] = {}
+    for path in result.output_dir.glob("*.metadata.json"):
+        traces.update(json.loads(path.read_text(encoding="utf-8")))
+    app_dir = ROOT / "sample_apps" / "payments_ts"
+    located = {}
+    for f in audited(result, "payments_ts"):
+        if (f.slug, f.construct_path) in SEEDED:
+            loc = locate(creation_stack(traces.get(f"/{f.construct_path}")), app_dir)
+            located[(f.slug, f.construct_path)] = loc and f"{loc.file}:{loc.line}"
+    assert located == SEEDED
+    assert app_language(app_dir) == "typescript"
