@@ -126,10 +126,14 @@ def parse_frame(entry: str) -> Frame | None:
     return Frame(m["file"], int(m["line"]), column, name or None)
 
 
-def _is_library(file: str) -> bool:
-    if file.startswith(("node:", "internal/")) or any(marker in file for marker in _JSII_MARKERS):
-        return True
-    return any(part in _LIBRARY_PARTS for part in PurePosixPath(file).parts)
+def _is_runtime(file: str) -> bool:
+    return file.startswith(("node:", "internal/")) or any(marker in file for marker in _JSII_MARKERS)
+
+
+def _is_library(rel: str) -> bool:
+    """Judged below the root only, so a repository that happens to live under a folder
+    named like one (``/ci/node_modules/app``) still has files of its own."""
+    return any(part in _LIBRARY_PARTS for part in PurePosixPath(rel).parts)
 
 
 def _roots(source_root: Path) -> list[str]:
@@ -166,10 +170,10 @@ def user_frames(entries: Sequence[str], source_root: Path) -> list[Frame]:
     out: list[Frame] = []
     for text in texts:
         frame = parse_frame(text)
-        if frame is None or not frame.file.startswith("/") or _is_library(frame.file):
+        if frame is None or not frame.file.startswith("/") or _is_runtime(frame.file):
             continue
         rel = _relative(frame.file, roots)
-        if rel is not None:
+        if rel is not None and not _is_library(rel):
             out.append(Frame(rel, frame.line, frame.column, frame.function))
     return out
 

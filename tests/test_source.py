@@ -376,6 +376,12 @@ def test_library_frames_inside_the_root_are_not_user_frames(repo: Path) -> None:
     assert user_frames(entries, repo) == [Frame("lib/mine.ts", 7, 9, "new Mine")]
 
 
+def test_a_repository_below_a_folder_named_like_a_library_keeps_its_frames(tmp_path: Path) -> None:
+    root = tmp_path / "node_modules" / "ci checkout"
+    entries = ["...new Bucket2 in aws-cdk-lib...", f"new DataStack ({root}/lib/data-stack.ts:28:26)"]
+    assert user_frames(entries, root) == [Frame("lib/data-stack.ts", 28, 26, "new DataStack")]
+
+
 @pytest.mark.parametrize(
     "entries",
     [
