@@ -329,6 +329,19 @@ def test_python_stage_and_nested_stacks(repo: Path, path: str, expected: tuple[s
     assert (loc[0].rsplit("/", 1)[-1], loc[1]) == expected
 
 
+def test_python_annotation_traces_hold_no_python_frames(repo: Path) -> None:
+    # an annotation's own "trace" (constructs' raw V8 frames) gets no host frames: locate
+    # the construct through its L1 child's creation stack instead
+    md = metadata("py-card-gateway-host", repo)
+    (warning,) = md["/CardGateway/Api/RestApi"]
+    assert warning["type"] == "aws:cdk:warning" and warning["trace"]
+    assert all(parse_frame(e) is not None for e in warning["trace"])  # raw frames parse
+    assert locate(warning["trace"], repo) is None
+    assert creation_stack(md["/CardGateway/Api/RestApi"]) is None
+    child = locate(creation_stack(md["/CardGateway/Api/RestApi/Resource"]), repo)
+    assert child is not None and (child.file, child.line) == ("sample_apps/card_gateway/card_gateway/api.py", 30)
+
+
 def test_python_comprehension_frames_stay_in_the_chain(repo: Path) -> None:
     loc = locate(trace("py-payments-platform-host", "/PaymentsProd/LedgerPrimary/Network/PublicSubnet1", repo), repo)
     assert loc is not None
