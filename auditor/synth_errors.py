@@ -108,7 +108,8 @@ def _clean_lines(output: str) -> list[str]:
     if len(output) > MAX_SCAN_CHARS and "\n" in tail:
         tail = tail[tail.index("\n") + 1 :]  # the first line was cut: drop its remains
     lines = strip_ansi(tail).split("\n")
-    return [ln if len(ln) <= MAX_LINE_CHARS else "…" + ln[-MAX_LINE_CHARS:] for ln in lines]
+    # a long line keeps its head: that is where an exception names its type
+    return [ln if len(ln) <= MAX_LINE_CHARS else ln[:MAX_LINE_CHARS] + "…" for ln in lines]
 
 
 # ----------------------------------------------------------------- lines of the output
@@ -443,9 +444,10 @@ _IDENT = r"[A-Za-z_$][\w$]*"
 # What precedes the id's opening quote in a constructor-like call, anchored at the quote:
 #   apigw.RestApi(self, "Api"   new apigw.RestApi(this, 'Api'   awsapigateway.NewRestApi(stack, jsii.String("Api")
 #   alb.add_listener("Https"    alb.addListener('Https'          (methods that create a child construct)
-# Every repetition is separated by a mandatory "." or "(" so the match cannot backtrack badly.
+# A match starts only where an identifier starts, and every repetition is separated by a
+# mandatory "." or "(", so the search over the window cannot backtrack badly.
 _CALL_BEFORE_ID = re.compile(
-    rf"(?:\bnew\s+)?(?P<callee>{_IDENT}(?:\s*\.\s*{_IDENT})*)\s*\(\s*"
+    rf"(?<![\w$])(?:new\s+)?(?P<callee>{_IDENT}(?:\s*\.\s*{_IDENT})*)\s*\(\s*"
     rf"(?:(?P<scope>{_IDENT}(?:\s*\.\s*{_IDENT})*)\s*,\s*)?(?:jsii\.String\(\s*)?\Z"
 )
 _ADD_METHOD = re.compile(r"(?:add_|add[A-Z]|Add[A-Z])")

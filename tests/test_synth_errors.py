@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import synth_errors
 from auditor.synth_errors import (
     MAX_LINE_CHARS,
     ErrorLocation,
@@ -218,6 +219,14 @@ def test_an_id_only_in_installed_packages_is_not_the_apps(tmp_path: Path):
     (app / "node_modules" / "z" / "index.js").write_text("new RestApi(this, 'ReportsApi')\n")
     text = captured("python_no_methods").replace(str(BROKEN), str(app))
     assert parse_synth_failure(text, app).locations[0].file is None
+
+
+def test_a_search_cut_short_by_its_limits_locates_nothing(monkeypatch: pytest.MonkeyPatch):
+    """Past the file limit a match can no longer be known to be the only one."""
+    assert _no_methods().locations[0].file == "settlement/failures.py"
+    # app.py, settlement/__init__.py and failures.py (the only match) are read; retention.py is not
+    monkeypatch.setattr(synth_errors, "MAX_SOURCE_FILES", 3)
+    assert _no_methods().locations[0].file is None
 
 
 # ------------------------------------------------------------------------ TypeScript
