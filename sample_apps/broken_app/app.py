@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""A settlement-reports app that cannot synthesize: ``s3`` is used but never imported.
+"""A settlement-reports app that cannot synthesize.
 
-cdk-audit's synth-failure reporting is tested against this app; do not fix it.
+By default ``s3`` is used but never imported (a ``NameError``). ``--context variant=…``
+selects another real failure instead (see README.md). cdk-audit's synth-failure reporting
+is tested against this app and its captured output; do not fix it.
 """
 
 import aws_cdk as cdk
 from constructs import Construct
+from settlement.failures import VARIANTS
 
 
 class SettlementReportsStack(cdk.Stack):
@@ -16,5 +19,11 @@ class SettlementReportsStack(cdk.Stack):
 
 
 app = cdk.App()
-SettlementReportsStack(app, "SettlementReports")
+variant = app.node.try_get_context("variant")
+if variant is None:
+    SettlementReportsStack(app, "SettlementReports")
+elif variant in VARIANTS:
+    VARIANTS[variant](app, "SettlementReports")
+else:
+    raise ValueError(f"context 'variant' must be one of {sorted(VARIANTS)}, got {variant!r}")
 app.synth()
