@@ -9,7 +9,7 @@ CDK    := node_modules/.bin/cdk
 APP    ?= sample_apps/card_gateway
 VARIANT ?= bad
 
-.PHONY: setup audit test lint bench clean chromium snapshots
+.PHONY: setup audit test lint bench clean chromium snapshots ts-apps
 
 setup: $(STAMP) $(CDK)
 
@@ -27,12 +27,20 @@ $(CDK): package.json package-lock.json
 audit: setup
 	$(BIN)/cdk-audit run $(APP) --context variant=$(VARIANT) --fail-on never
 
+## ts-apps: the TypeScript sample apps' own node_modules (aws-cdk-lib, ts-node, typescript 5)
+TS_APPS := sample_apps/payments_ts sample_apps/broken_app/ts
+ts-apps: $(TS_APPS:%=%/node_modules/.installed)
+
+%/node_modules/.installed: %/package.json %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## chromium: the headless browser the HTML report test drives (Debian's package; idempotent)
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
 
 ## test: the whole suite, real `cdk synth` and a real headless Chromium included
-test: setup chromium
+test: setup chromium ts-apps
 	$(BIN)/pytest -q
 
 ## snapshots: rewrite tests/snapshots/ from the current output; review with `git diff tests/snapshots`
@@ -51,4 +59,4 @@ lint: setup
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) node_modules .pytest_cache $(TS_APPS:%=%/node_modules)

@@ -23,9 +23,17 @@ from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import Baseline, apply_baseline
 from auditor.config import Settings
 from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
+from auditor.source import default_source_root
 from auditor.synth import SynthResult, SynthSetupError, cli_version, find_cdk_cli, run_synth
 
 Progress = Callable[[str], None]
+
+
+#: what a scan of an assembly cannot know that `run` does
+SCAN_NOTE = (
+    "scan reads the assembly only: CDK prints deprecation warnings during synth and keeps them out of "
+    "cdk.out, so cdk-deprecation findings come from `cdk-audit run` alone"
+)
 
 
 class UsageError(Exception):
@@ -45,6 +53,8 @@ def check(
     tool: Mapping[str, str | None] | None = None,
     jobs: int | None = None,
     baseline: Baseline | None = None,
+    source_root: Path | None = None,
+    notes: Sequence[str] = (),
     progress: Progress = _quiet,
 ) -> Report:
     """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``."""
@@ -66,6 +76,8 @@ def check(
         checks=result.checks,
         baseline=info,
         rules=result.rules,
+        source_root=str(source_root) if source_root else None,
+        notes=tuple(notes),
     )
 
 
@@ -75,14 +87,21 @@ def scan(
     *,
     jobs: int | None = None,
     baseline: Baseline | None = None,
+    source_root: Path | None = None,
+    sources: bool = True,
     progress: Progress = _quiet,
 ) -> Report:
-    """Audit cloud assemblies, template files and folders of them, without synthesizing."""
+    """Audit cloud assemblies, template files and folders of them, without synthesizing.
+
+    ``sources``: locate findings in the user's code from the assemblies' creation stacks,
+    relative to ``source_root`` (default: the git work tree of the current folder, else it).
+    """
+    root = (source_root or default_source_root(Path.cwd())).resolve()
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     progress(f"loading {len(paths)} path(s)…")
-    assemblies = load_paths(paths)
+    assemblies = load_paths(paths, source_root=root if sources else None)
     if not any(a.stacks or a.errors for a in assemblies):
         raise UsageError(f"no templates or cloud assemblies found in {', '.join(map(str, paths))}")
     lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
@@ -96,6 +115,8 @@ def scan(
         tool=tool_versions(cli, lib),
         jobs=jobs,
         baseline=baseline,
+        source_root=root if sources else None,
+        notes=[SCAN_NOTE] if any(a.directory is not None for a in assemblies) else [],
         progress=progress,
     )
 
@@ -107,6 +128,8 @@ def synth_info(result: SynthResult) -> SynthInfo:
         error=result.error,
         warnings=result.warnings,
         command=result.command,
+        error_kind=result.failure.kind if result.failure else None,
+        errors=result.failure.locations if result.failure else (),
     )
 
 
@@ -120,28 +143,41 @@ def run(
     timeout: float = 600.0,
     jobs: int | None = None,
     baseline: Baseline | None = None,
+    source_root: Path | None = None,
+    sources: bool = True,
     progress: Progress = _quiet,
 ) -> Report:
     """Synthesize the CDK app in ``app_dir`` with the CDK CLI, then audit every template.
 
     A failed synth is a report with ``synth.ok = False`` and no findings: stale templates
     are never audited. ``output_dir``: keep the assembly there (default: a temp folder,
-    removed afterwards).
+    removed afterwards, also when interrupted). ``sources``: synthesize with creation-stack
+    traces and locate findings in the user's code, relative to ``source_root`` (default:
+    the git work tree holding the app, else the app's folder).
     """
+    root = (source_root or default_source_root(app_dir)).resolve()
     tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
     out_dir = output_dir or tmp
     assert out_dir is not None
     try:
         progress(f"synthesizing {app_dir} (cdk synth)…")
         try:
-            result = run_synth(app_dir, out_dir.resolve(), dict(context or {}), cdk_bin=cdk_bin, timeout=timeout)
+            result = run_synth(
+                app_dir,
+                out_dir.resolve(),
+                dict(context or {}),
+                cdk_bin=cdk_bin,
+                timeout=timeout,
+                traces=sources,
+                source_root=root,
+            )
         except SynthSetupError as e:
             return Report(app=str(app_dir), findings=(), synth=SynthInfo(ok=False, seconds=0.0, error=str(e)),
                           tool=tool_versions())  # fmt: skip
         synth = synth_info(result)
         if not result.ok:
             return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version))
-        assembly = load_assembly(out_dir, synth_warnings=result.warnings)
+        assembly = load_assembly(out_dir, synth_warnings=result.warnings, source_root=root if sources else None)
         return check(
             [assembly],
             settings,
@@ -150,6 +186,7 @@ def run(
             tool=tool_versions(result.cli_version, aws_cdk_lib_version(out_dir)),
             jobs=jobs,
             baseline=baseline,
+            source_root=root if sources else None,
             progress=progress,
         )
     finally:

@@ -20,6 +20,7 @@ from typing import Any
 
 from auditor.incidental import construct_path as resource_path
 from auditor.lint import decode
+from auditor.source import SourceIndex, creation_stack, locate
 
 ANNOTATION_TYPES = ("aws:cdk:error", "aws:cdk:warning", "aws:cdk:info")
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -54,6 +55,8 @@ class Stack:
     parent: str | None = None
     #: the decoder's parse errors (cfn-lint ``Match`` objects), if any
     parse_errors: list[Any] = field(default_factory=list)
+    #: where the assembly's constructs were created in the user's code (shared by its stacks)
+    sources: SourceIndex = field(default_factory=SourceIndex)
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -69,6 +72,7 @@ class Assembly:
     manifest_version: str | None = None
     #: ``[WARNING]`` lines (deprecations) the synth that wrote it printed (``run`` only)
     synth_warnings: tuple[str, ...] = ()
+    sources: SourceIndex = field(default_factory=SourceIndex)
 
     def stack(self, name: str) -> Stack | None:
         return next((s for s in self.stacks if s.name == name), None)
@@ -106,9 +110,10 @@ class Assembly:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, source_root: Path | None = None) -> None:
         self.root = root.resolve()
         self.assembly = Assembly(directory=root)
+        self.source_root = source_root
         self._seen: set[Path] = set()
 
     def inside(self, base: Path, relative: Any, what: str, manifest: Path) -> Path | None:
@@ -184,7 +189,19 @@ class _Loader:
         if stack is None:
             return
         _apply_manifest_metadata(stack, metadata)
+        if self.source_root is not None:
+            self.index_sources(metadata)
         self.load_nested(stack, directory)
+
+    def index_sources(self, metadata: Mapping[str, Any]) -> None:
+        """Creation stacks (``aws:cdk:creationStack``) as source locations. A stack's
+        metadata also holds its nested stacks' constructs, so the index is assembly-wide."""
+        assert self.source_root is not None
+        for cpath, entries in metadata.items():
+            trace = creation_stack(entries)
+            location = locate(trace, self.source_root) if trace is not None else None
+            if location is not None:
+                self.assembly.sources.add(str(cpath), location)
 
     def load_template(
         self, path: Path, name: str, environment: str = "", parent: str | None = None
@@ -194,7 +211,12 @@ class _Loader:
             return None
         template, matches = decode(path)
         stack = Stack(
-            name=name, template_path=path, template=template, environment=environment, parent=parent
+            name=name,
+            template_path=path,
+            template=template,
+            environment=environment,
+            parent=parent,
+            sources=self.assembly.sources,
         )
         if matches:
             stack.parse_errors = list(matches)
@@ -245,10 +267,13 @@ def _apply_manifest_metadata(stack: Stack, metadata: Mapping[str, Any]) -> None:
                 stack.annotations.append(Annotation(level, text, clean, logical))
 
 
-def load_assembly(directory: Path, synth_warnings: Sequence[str] = ()) -> Assembly:
+def load_assembly(
+    directory: Path, synth_warnings: Sequence[str] = (), source_root: Path | None = None
+) -> Assembly:
     """Load the cloud assembly in ``directory`` (a ``cdk.out`` folder); ``synth_warnings``:
-    what the synth that wrote it printed (CDK keeps deprecations out of the assembly)."""
-    loader = _Loader(directory)
+    what the synth that wrote it printed (CDK keeps deprecations out of the assembly);
+    ``source_root``: read CDK's creation stacks into source locations relative to it."""
+    loader = _Loader(directory, source_root)
     loader.assembly.synth_warnings = tuple(synth_warnings)
     loader.load_manifest(directory)
     return loader.assembly
@@ -279,7 +304,7 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield entry
 
 
-def load_paths(paths: Iterable[Path]) -> list[Assembly]:
+def load_paths(paths: Iterable[Path], source_root: Path | None = None) -> list[Assembly]:
     """What ``cdk-audit scan`` reads: assemblies, template files, and folders of both.
 
     Each cloud assembly is its own ``Assembly``; loose template files are gathered
@@ -293,7 +318,7 @@ def load_paths(paths: Iterable[Path]) -> list[Assembly]:
         if path.is_dir():
             for found in _walk(path):
                 if found.name == "manifest.json":
-                    assemblies.append(load_assembly(found.parent))
+                    assemblies.append(load_assembly(found.parent, source_root=source_root))
                 elif _looks_like_template(found):
                     _load_loose(loose, found, must_be_template=False)
         elif path.is_file():

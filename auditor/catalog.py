@@ -13,7 +13,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.findings import Finding, Severity, Source
+from auditor.findings import Finding, Reporter, Severity
 from auditor.registry import check_classes, find_check
 from auditor.rule import AuditRule
 
@@ -27,7 +27,7 @@ class RuleInfo:
     slug: str
     title: str
     severity: Severity
-    source: Source
+    reported_by: Reporter
     description: str = ""
     #: the long documentation, Markdown (ours: the check's docstring)
     doc: str = ""
@@ -42,7 +42,7 @@ def of_check(cls: type[AuditRule]) -> RuleInfo:
         slug=cls.slug,
         title=cls.shortdesc,
         severity=Severity(cls.severity_level),
-        source=Source.CDK_AUDIT,
+        reported_by=Reporter.CDK_AUDIT,
         description=cls.description or cls.shortdesc,
         doc=cls.doc(),
         remediation=cls.remediation,
@@ -70,7 +70,7 @@ def of_cfn_lint(rule: Any) -> RuleInfo:
         slug=rid,
         title=short,
         severity=Severity.of_rule_id(rid),
-        source=Source.CFN_LINT,
+        reported_by=Reporter.CFN_LINT,
         description=description,
         doc=doc,
         url=url,
@@ -84,7 +84,7 @@ PSEUDO: dict[str, RuleInfo] = {
         slug=PARSE_ERROR_SLUG,
         title="A template that cannot be read",
         severity=Severity.ERROR,
-        source=Source.CDK_AUDIT,
+        reported_by=Reporter.CDK_AUDIT,
         description="The file is not valid JSON or YAML, or not a CloudFormation template object.",
         doc=inspect.cleandoc(
             """
@@ -108,7 +108,7 @@ PSEUDO: dict[str, RuleInfo] = {
         slug=LOAD_ERROR_SLUG,
         title="A cloud assembly that cannot be loaded",
         severity=Severity.ERROR,
-        source=Source.CDK_AUDIT,
+        reported_by=Reporter.CDK_AUDIT,
         description="manifest.json, or a file it names, is missing, malformed or outside the assembly.",
         doc=inspect.cleandoc(
             """
@@ -137,7 +137,7 @@ def of_finding(f: Finding) -> RuleInfo:
         slug=f.slug,
         title=f.slug,
         severity=f.severity,
-        source=f.source,
+        reported_by=f.reported_by,
         description=f.message,
         doc=f"## What it does\n{f.message}\n\nReported by a CDK policy validation plugin during `cdk synth`.",
         remediation=f.remediation,

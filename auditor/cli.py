@@ -11,6 +11,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -43,8 +44,9 @@ from auditor.config import ConfigError, Settings, load_settings
 from auditor.gate import Exit, FailOn, exit_code
 from auditor.output import write_atomic
 from auditor.registry import check_classes
-from auditor.report import html, json_report, junit, markdown, sarif, text
+from auditor.report import github, html, json_report, junit, markdown, sarif, text
 from auditor.report.model import Report
+from auditor.synth import Interrupted
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; "
@@ -83,6 +85,8 @@ err = Console(stderr=True, highlight=False)
 
 class Format(StrEnum):
     text = "text"
+    concise = "concise"
+    github = "github"
     json = "json"
     sarif = "sarif"
     junit = "junit"
@@ -96,6 +100,8 @@ class DiffFormat(StrEnum):
 
 
 _RENDER: dict[Format, Callable[[Report], str]] = {
+    Format.concise: text.render_concise,
+    Format.github: github.render,
     Format.json: json_report.render,
     Format.sarif: sarif.render,
     Format.junit: junit.render,
@@ -103,7 +109,15 @@ _RENDER: dict[Format, Callable[[Report], str]] = {
     Format.html: html.render,
 }
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Report format.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Report format: text (for people), concise (one line per finding, file:line:col), github "
+        "(workflow commands: pull-request annotations), json, sarif, junit, markdown, html.",
+    ),
+]
 ReportFileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -156,6 +170,23 @@ OutputOpt = Annotated[
         metavar="FORMAT=FILE",
         help="Also write FORMAT=FILE (repeatable), e.g. --output sarif=audit.sarif --output html=audit.html; "
         "formats: " + ", ".join(f.value for f in Format) + ".",
+    ),
+]
+SourceRootOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-root",
+        metavar="DIR",
+        file_okay=False,
+        help="Make source locations relative to DIR (default: the git top-level of the app for `run`, "
+        "of the current folder for `scan`; else that folder). Frames outside it are not reported as files.",
+    ),
+]
+NoSourceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-source",
+        help="Do not locate findings in your code (synthesize without creation-stack traces; a little faster).",
     ),
 ]
 BaselineOpt = Annotated[
@@ -280,8 +311,14 @@ def run(
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
     jobs: JobsOpt = None,
+    source_root: SourceRootOpt = None,
+    no_source: NoSourceOpt = False,
 ) -> None:
     """Synthesize the CDK app in APP_DIR with the CDK CLI, then audit every template.
+
+    Each finding leads with the line of your CDK code (TypeScript or Python) that created
+    the construct: `run` synthesizes with CDK's creation-stack traces turned on (for Python
+    apps JSII_HOST_STACK_TRACES=1), without touching your files.
 
     A failed synth exits 2 with the app's error (never audits stale templates). A synth
     that failed only because a policy validation plugin reported errors is audited: the
@@ -300,6 +337,8 @@ def run(
         timeout=timeout,
         jobs=jobs,
         baseline=known,
+        source_root=source_root,
+        sources=not no_source,
         progress=_progress(quiet),
     )
     _emit(report, fmt, report_file, fail_on, outputs)
@@ -325,19 +364,40 @@ def scan(
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
     jobs: JobsOpt = None,
+    source_root: SourceRootOpt = None,
+    no_source: NoSourceOpt = False,
 ) -> None:
-    """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth)."""
+    """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth).
+
+    Findings are located in your code from the creation-stack traces in the assembly
+    (synthesize with `npx cdk synth`; for Python apps with JSII_HOST_STACK_TRACES=1).
+    """
     outputs = _parse_outputs(output or [])
     known = _baseline(baseline)
     settings = _settings(config, Path.cwd(), profile, sets or [])
-    _emit(_scan(paths, settings, quiet, jobs, known), fmt, report_file, fail_on, outputs)
+    report = _scan(paths, settings, quiet, jobs, known, source_root, not no_source)
+    _emit(report, fmt, report_file, fail_on, outputs)
 
 
 def _scan(
-    paths: list[Path], settings: Settings, quiet: bool, jobs: int | None = None, known: Baseline | None = None
+    paths: list[Path],
+    settings: Settings,
+    quiet: bool,
+    jobs: int | None = None,
+    known: Baseline | None = None,
+    source_root: Path | None = None,
+    sources: bool = True,
 ) -> Report:
     try:
-        return api.scan(paths, settings, jobs=jobs, baseline=known, progress=_progress(quiet))
+        return api.scan(
+            paths,
+            settings,
+            jobs=jobs,
+            baseline=known,
+            source_root=source_root,
+            sources=sources,
+            progress=_progress(quiet),
+        )
     except api.UsageError as e:
         raise _fail("error", str(e)) from None
 
@@ -426,12 +486,19 @@ def explain(
         sys.stdout.write(body)
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    raise Interrupted(signum)
+
+
 def main() -> None:
+    # SIGTERM unwinds like Ctrl-C: temp folders are removed, the synth's processes stopped
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
-    except KeyboardInterrupt:
-        err.print("cdk-audit: interrupted")
-        sys.exit(Exit.INTERRUPTED)
+    except (KeyboardInterrupt, Interrupted) as e:
+        term = isinstance(e, Interrupted) and e.signum == signal.SIGTERM
+        err.print(f"cdk-audit: {'terminated' if term else 'interrupted'}")
+        sys.exit(Exit.TERMINATED if term else Exit.INTERRUPTED)
     except Exception as e:  # a bug, not a user mistake: say so briefly
         if os.environ.get("CDK_AUDIT_DEBUG"):
             traceback.print_exc()

@@ -21,7 +21,7 @@ from cfnlint.rules import CloudFormationLintRule, Rules
 from auditor import catalog, lint, pool
 from auditor.assembly import Assembly, LoadError, Stack, line_of
 from auditor.config import Settings
-from auditor.findings import AssemblyMatch, Finding, Severity, Source
+from auditor.findings import AssemblyMatch, Finding, Reporter, Severity
 from auditor.registry import check_classes
 from auditor.rule import AuditRule
 
@@ -111,11 +111,12 @@ def _finding(
     """``construct_path`` overrides the one recorded for the resource (an annotation's own)."""
     logical_id = str(path[1]) if len(path) >= 2 and path[0] == "Resources" else None
     if rule is not None:
-        slug, severity, fix, source = rule.slug, Severity(rule.severity_level), rule.remediation, Source.CDK_AUDIT
+        slug, severity, fix, reporter = rule.slug, Severity(rule.severity_level), rule.remediation, Reporter.CDK_AUDIT
     else:
-        slug, severity, fix, source = check_id, Severity.of_rule_id(check_id), "", Source.CFN_LINT
+        slug, severity, fix, reporter = check_id, Severity.of_rule_id(check_id), "", Reporter.CFN_LINT
     below = path[2:] if logical_id else path  # the property path below the resource, or in the template
     prop = "/".join(str(p) for p in below) or None
+    construct_path = construct_path or (stack.construct_paths.get(logical_id) if logical_id else None)
     return Finding(
         check_id=check_id,
         slug=slug,
@@ -125,10 +126,11 @@ def _finding(
         template=str(stack.template_path),
         line=line,
         logical_id=logical_id,
-        construct_path=construct_path or (stack.construct_paths.get(logical_id) if logical_id else None),
+        construct_path=construct_path,
         property_path=prop,
         remediation=fix,
-        source=source,
+        reported_by=reporter,
+        source=stack.sources.find(construct_path),
     )
 
 
@@ -152,7 +154,7 @@ def _parse_errors(stack: Stack) -> list[Finding]:
             stack=stack.name,
             template=str(stack.template_path),
             line=getattr(m, "linenumber", None),
-            source=Source.CFN_LINT,
+            reported_by=Reporter.CFN_LINT,
         )
         for m in stack.parse_errors
     ]
@@ -167,5 +169,5 @@ def _load_error(e: LoadError) -> Finding:
         stack="",
         template=e.file,
         line=e.line,
-        source=Source.CDK_AUDIT,
+        reported_by=Reporter.CDK_AUDIT,
     )

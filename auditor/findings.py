@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
+from auditor.source import SourceLocation
+
 _DIGITS = re.compile(r"\d+")
 
 
@@ -34,7 +36,7 @@ class Severity(StrEnum):
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-class Source(StrEnum):
+class Reporter(StrEnum):
     """Who reported a finding: one of our checks, a cfn-lint built-in, or a CDK plugin."""
 
     CDK_AUDIT = "cdk-audit"
@@ -65,15 +67,17 @@ class Finding:
     construct_path: str | None = None
     property_path: str | None = None
     remediation: str = ""
-    source: Source = Source.CDK_AUDIT
+    reported_by: Reporter = Reporter.CDK_AUDIT
     suppressed: str | None = None  # the reason, when suppressed
     baseline: BaselineState | None = None  # set when compared with a baseline
+    #: where in the user's own code the construct was created (CDK's creation stack)
+    source: SourceLocation | None = None
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
         # Coerce plain strings (JSON, hand-written tests) to the enums; derive the fingerprint.
         object.__setattr__(self, "severity", Severity(self.severity))
-        object.__setattr__(self, "source", Source(self.source))
+        object.__setattr__(self, "reported_by", Reporter(self.reported_by))
         if self.baseline is not None:
             object.__setattr__(self, "baseline", BaselineState(self.baseline))
         if not self.fingerprint:
@@ -86,9 +90,23 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        for key in ("severity", "source", "baseline"):
+        for key in ("severity", "reported_by", "baseline"):
             out[key] = None if out[key] is None else str(out[key])
+        out["source"] = source_dict(self.source)
         return out
+
+
+def source_dict(loc: SourceLocation | None) -> dict[str, Any] | None:
+    """The JSON shape of a source location: ``file`` relative to the source root, ``line``,
+    ``column`` (or null), and the chain of user ``frames``, innermost first."""
+    if loc is None:
+        return None
+    return {
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "frames": [{"file": f.file, "line": f.line, "column": f.column, "function": f.function} for f in loc.frames],
+    }
 
 
 def fingerprint(f: Finding) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from auditor import catalog, engine
 from auditor.assembly import Assembly
 from auditor.config import Settings
-from auditor.findings import Finding, Source
+from auditor.findings import Finding, Reporter
 from auditor.suppress import apply_suppressions
 from auditor.validation_report import merge_validation_reports
 
@@ -45,6 +45,6 @@ def _describe(findings: Sequence[Finding], checks: engine.CheckSet) -> dict[str,
             continue
         # merged from CDK validation plugins: described by what they reported; anything
         # else (cfn-lint's rule-error E0002 with its built-ins off) from the catalogue
-        known = None if f.source is Source.CDK else catalog.lookup(f.check_id)
+        known = None if f.reported_by is Reporter.CDK else catalog.lookup(f.check_id)
         out[f.check_id] = known or catalog.of_finding(f)
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -48,6 +49,13 @@ def worth_parallel(resources: int, tasks: int, full: bool, jobs: int | None) -> 
 _WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
+def _worker_init() -> None:
+    # The parent owns interrupts: Ctrl-C reaches the whole foreground group, and the
+    # parent's pool shutdown SIGTERMs the workers, which then just end (no tracebacks).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_one(i: int) -> tuple[int, Any]:
     assert _WORK is not None  # set by map_indexed before the fork
     fn, items = _WORK
@@ -68,7 +76,7 @@ def map_indexed(fn: Callable[[T], R], items: Sequence[T], jobs: int, weights: Se
     _WORK = (fn, items)
     gc.freeze()  # keep the parent's objects out of the children's GC: fewer copied pages
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
             for i, result in pool.imap_unordered(_run_one, order, chunksize=1):
                 results[i] = result
     finally:

@@ -28,6 +28,7 @@ frames that called into jsii), so the first frame in the user's own files is the
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import posixpath
@@ -123,6 +124,7 @@ def parse_frame(entry: str) -> Frame | None:
     if name == "Object.<anonymous>":
         name = "<anonymous>"
     column = int(m["column"]) if m["column"] else None
+    column = column or None  # V8 columns start at 1; a 0 means none was recorded
     return Frame(m["file"], int(m["line"]), column, name or None)
 
 
@@ -251,3 +253,43 @@ def app_language(app_dir: Path | None, frames: Sequence[Frame] = ()) -> str:
         if found := _LANGUAGE_BY_SUFFIX.get(PurePosixPath(frame.file).suffix.lower()):
             return found
     return "other"
+
+
+class SourceIndex:
+    """The source locations of one cloud assembly, by construct path (no leading ``/``).
+
+    A finding's construct is found by its own path; a construct CDK records no trace for
+    (an L2 wrapper, a plain ``Construct``) by its ``Resource`` child, else by its nearest
+    descendant that has one (shortest path first, then in path order).
+    """
+
+    def __init__(self) -> None:
+        self._by_path: dict[str, SourceLocation] = {}
+        self._sorted: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self._by_path)
+
+    def add(self, construct_path: str, location: SourceLocation) -> None:
+        self._by_path[construct_path.strip("/")] = location
+        self._sorted = None
+
+    def find(self, construct_path: str | None) -> SourceLocation | None:
+        if not construct_path or not self._by_path:
+            return None
+        path = construct_path.strip("/")
+        hit = self._by_path.get(path) or self._by_path.get(path + "/Resource")
+        if hit is not None:
+            return hit
+        if self._sorted is None:
+            self._sorted = sorted(self._by_path)
+        prefix = path + "/"
+        start = bisect.bisect_left(self._sorted, prefix)
+        below = []
+        for key in self._sorted[start:]:
+            if not key.startswith(prefix):
+                break
+            below.append(key)
+        if not below:
+            return None
+        return self._by_path[min(below, key=lambda k: (k.count("/"), k))]

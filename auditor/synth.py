@@ -1,13 +1,23 @@
 """Run the real CDK CLI's ``cdk synth`` on an app and say whether it worked.
 
 Only the CLI's exit status says synth succeeded: a failed synth can leave stale
-templates behind, so on failure nothing is loaded. The error is cut down to what a
-person needs: the Python exception line (with its ``File …`` line), not 200 lines of
-jsii stack.
+templates behind, so on failure nothing is loaded. The error is parsed into what a
+person needs (``auditor.synth_errors``): the exception and the user's line, every
+validation error, every TypeScript compile error.
+
+The synth runs with what CDK's creation-stack traces need (``traces``): Python frames
+from jsii (``JSII_HOST_STACK_TRACES=1``) and deeper JavaScript stacks
+(``--stack-trace-limit=100``, or TypeScript apps lose their own frames behind CDK's).
+Nothing in the app's folder is changed.
+
+The CLI and the app run in their own process group: a timeout, Ctrl-C or SIGTERM stops
+all of it. Their output is read in bounded chunks and only its tail is kept, so a synth
+that prints a 50 MB line cannot exhaust memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,19 +25,25 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import IO
 
+from auditor.synth_errors import SynthError, parse_synth_failure, strip_ansi
 from auditor.validation_report import failed_only_on_validation
 
-_EXCEPTION_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|Exit|Interrupt)\b(?::.*)?$")
-_NOISE = re.compile(
-    r"^\s*(at |\^|~|\[WARNING\]|This API will be removed|Node\.js|!!|jsii|Subprocess exited with error"
-    r"|Error: Subprocess exited|npm |Running synth|Synthesis time|Use `cdk )"
-    r"|end-of-life|NODE_OPTIONS|Traceback \(most recent call last\)|^\s*$"
-)
 _WARNING_START = re.compile(r"^\[WARNING\]\s*(.*)$")
+#: how much of each output stream is kept (its tail): errors are printed last
+MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
+#: how long the app may take to stop after SIGTERM before it is killed
+_GRACE_SECONDS = 3.0
+#: JavaScript frames recorded per creation stack (Node's default, 10, is often all CDK's)
+STACK_TRACE_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -42,10 +58,21 @@ class SynthResult:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     cli_version: str | None = None
+    #: the parsed failure (kind and located errors) when ``ok`` is False
+    failure: SynthError | None = None
 
 
 class SynthSetupError(Exception):
     """The synth could not even start (no cdk.json, no CLI); the message says what to do."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived while synth ran; the app has been stopped. Not an
+    ``Exception``, so that nothing on the way out mistakes it for an error to report."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def find_cdk_cli(explicit: str | None, search_from: Path) -> Path:
@@ -77,9 +104,9 @@ def cli_version(cdk_bin: Path) -> str | None:
         if pkg.is_file():
             try:
                 data = json.loads(pkg.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+            except (OSError, ValueError, RecursionError):
                 return None
-            if data.get("name") == "aws-cdk":
+            if isinstance(data, dict) and data.get("name") == "aws-cdk":
                 return str(data.get("version"))
     return None
 
@@ -92,14 +119,92 @@ def _python_path(app_dir: Path) -> str:
     return os.pathsep.join([*(str(p) for p in extra), os.environ.get("PATH", "")])
 
 
+def synth_environment(app_dir: Path, traces: bool = True) -> dict[str, str]:
+    """The environment ``cdk synth`` runs with: ours over the user's, never written anywhere."""
+    env = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true", PATH=_python_path(app_dir))
+    env.pop("CDK_OUTDIR", None)
+    if traces:
+        env["JSII_HOST_STACK_TRACES"] = "1"
+        options = env.get("NODE_OPTIONS", "")
+        if "--stack-trace-limit" not in options:
+            env["NODE_OPTIONS"] = f"{options} --stack-trace-limit={STACK_TRACE_LIMIT}".strip()
+    return env
+
+
+class _Tail:
+    """The last ``limit`` bytes of a stream, read in chunks on a thread of its own."""
+
+    def __init__(self, stream: IO[bytes], limit: int = MAX_OUTPUT_BYTES) -> None:
+        self._stream, self._limit = stream, limit
+        self._data = bytearray()
+        self.truncated = False
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        read = getattr(self._stream, "read1", self._stream.read)
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := read(_CHUNK):
+                self._data += chunk
+                if len(self._data) > 2 * self._limit:  # trim now and then, not per chunk
+                    del self._data[: len(self._data) - self._limit]
+                    self.truncated = True
+
+    def text(self) -> str:
+        self._thread.join(timeout=10)
+        data = self._data[-self._limit :]
+        self.truncated |= len(self._data) > self._limit
+        return bytes(data).decode("utf-8", errors="replace")
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the CLI and the app (their own process group), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, _GRACE_SECONDS), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def _stopped_on_signals(proc: subprocess.Popen[bytes]) -> Iterator[None]:
+    """While the block runs, SIGINT/SIGTERM stop the synth's process group and raise
+    ``Interrupted`` here (the child runs in its own session, so a terminal's Ctrl-C
+    reaches only us). Only the main thread can own signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        _stop_group(proc)
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
 def run_synth(
     app_dir: Path,
     output_dir: Path,
     context: dict[str, str] | None = None,
     cdk_bin: str | None = None,
     timeout: float = 600.0,
+    *,
+    traces: bool = True,
+    source_root: Path | None = None,
 ) -> SynthResult:
-    """Synthesize ``app_dir`` into ``output_dir``; failures come back as ``ok=False``."""
+    """Synthesize ``app_dir`` into ``output_dir``; failures come back as ``ok=False``.
+
+    ``source_root``: what the paths of a failure's locations are relative to (default
+    ``app_dir``). Raises ``Interrupted`` on SIGINT/SIGTERM, after stopping the app.
+    """
     if not app_dir.is_dir():
         raise SynthSetupError(
             f"{app_dir}: no such directory; pass the folder that holds your CDK app's cdk.json"
@@ -112,51 +217,55 @@ def run_synth(
     cmd = [str(cli), "synth", "--no-notices", "--quiet", "--output", str(output_dir)]
     for key, value in (context or {}).items():
         cmd += ["--context", f"{key}={value}"]
-    env = dict(os.environ, CDK_DISABLE_CLI_TELEMETRY="true", PATH=_python_path(app_dir))
-    env.pop("CDK_OUTDIR", None)
     started_at = time.time()
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
         cwd=app_dir,
-        env=env,
+        env=synth_environment(app_dir, traces),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
         start_new_session=True,
     )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = _Tail(proc.stdout), _Tail(proc.stderr)
+    timed_out = False
+    with _stopped_on_signals(proc):
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _stop_group(proc)
+    stdout, stderr = out.text(), err.text()
+    seconds = time.perf_counter() - start
+    warnings = parse_warnings(strip_ansi(stderr))
+    version = cli_version(cli)
+    if timed_out:
         return SynthResult(
             ok=False,
-            seconds=time.perf_counter() - start,
+            seconds=seconds,
             output_dir=output_dir,
             command=tuple(cmd),
             error=f"cdk synth timed out after {timeout:g} s; raise --timeout or make the app faster to synthesize",
-            warnings=tuple(parse_warnings(stderr)),
-            cli_version=cli_version(cli),
+            warnings=tuple(warnings),
+            cli_version=version,
         )
-    seconds = time.perf_counter() - start
-    warnings = parse_warnings(stderr)
-    ok, error = proc.returncode == 0, None
-    if not ok and failed_only_on_validation(output_dir, started_at):
-        ok = True
+    if proc.returncode == 0:
+        return SynthResult(True, seconds, output_dir, tuple(cmd), None, tuple(warnings), version)
+    if failed_only_on_validation(output_dir, started_at):
         warnings.append("policy validation plugins reported violations (cdk synth exited 1)")
-    elif not ok:
-        error = summarize_error(stderr + "\n" + stdout) or f"cdk synth exited with code {proc.returncode}"
+        return SynthResult(True, seconds, output_dir, tuple(cmd), None, tuple(warnings), version)
+    failure = parse_synth_failure(stderr + "\n" + stdout, app_dir, source_root)
     return SynthResult(
-        ok=ok,
+        ok=False,
         seconds=seconds,
         output_dir=output_dir,
         command=tuple(cmd),
-        error=error,
+        error=failure.message or f"cdk synth exited with code {proc.returncode}",
         warnings=tuple(warnings),
-        cli_version=cli_version(cli),
+        cli_version=version,
+        failure=failure,
     )
 
 
@@ -176,20 +285,3 @@ def parse_warnings(stderr: str) -> list[str]:
         if current is not None:
             out[-1] = " ".join(current)
     return out
-
-
-def summarize_error(text: str) -> str:
-    """The last meaningful lines of a failed synth: the exception and where it was raised."""
-    lines = [ln.rstrip() for ln in text.splitlines()]
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i].strip()
-        if _EXCEPTION_LINE.match(line) and not line.startswith("Error: Subprocess"):
-            picked = [line]
-            # the innermost 'File "…", line N' above it, with its source line
-            for j in range(i - 1, max(i - 8, -1), -1):
-                if lines[j].strip().startswith('File "'):
-                    picked = [lines[j].strip(), *([lines[j + 1].strip()] if j + 1 < i else []), line]
-                    break
-            return "\n".join(picked)
-    meaningful = [ln for ln in lines if ln.strip() and not _NOISE.match(ln)]
-    return "\n".join(meaningful[-5:])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.assembly import Assembly, Stack, line_of
-from auditor.findings import Finding, Severity, Source
+from auditor.findings import Finding, Reporter, Severity
 
 Placed = tuple[Stack | None, Finding]
 
@@ -70,6 +70,7 @@ def _findings(assembly: Assembly) -> list[Placed]:
                 lid = res.get("logicalId") if isinstance(res.get("logicalId"), str) else None
                 paths = res.get("propertyPaths") if isinstance(res.get("propertyPaths"), list) else []
                 prop = str(paths[0]).strip("/").split("/", 2)[2:] if paths and lid else []
+                cpath = str(c.get("constructPath") or "") or None
                 finding = Finding(
                     check_id=str(meta.get("id") or rule),
                     slug=rule,
@@ -79,10 +80,11 @@ def _findings(assembly: Assembly) -> list[Placed]:
                     template=str(stack.template_path if stack else template),
                     line=line_of(stack.template, ["Resources", lid]) if stack and lid else None,
                     logical_id=lid,
-                    construct_path=str(c.get("constructPath") or "") or None,
+                    construct_path=cpath,
                     property_path=prop[0] if prop else None,
                     remediation=str(v.get("suggestedFix") or ""),
-                    source=Source.CDK,
+                    reported_by=Reporter.CDK,
+                    source=stack.sources.find(cpath) if stack else None,
                 )
                 out.append((stack, finding))
     return out

@@ -32,7 +32,7 @@ def synth_cache(tmp_path_factory: pytest.TempPathFactory):
         key = (app_name, variant)
         if key not in cache:
             out = tmp_path_factory.mktemp(f"{app_name}-{variant}")
-            cache[key] = run_synth(SAMPLE_APPS / app_name, out, {"variant": variant})
+            cache[key] = run_synth(SAMPLE_APPS / app_name, out, {"variant": variant}, source_root=ROOT)
         return cache[key]
 
     return synth
@@ -58,7 +58,7 @@ def validated_report(text: str) -> dict[str, Any]:
 def audited(result: SynthResult, app_name: str) -> list[Finding]:
     """A synthesized sample app through the CLI's check stage (engine, validation
     reports, suppressions), with synth's warnings; suppressed findings left out."""
-    assembly = load_assembly(result.output_dir, synth_warnings=result.warnings)
+    assembly = load_assembly(result.output_dir, synth_warnings=result.warnings, source_root=ROOT)
     findings = pipeline.check([assembly], load_settings(None, SAMPLE_APPS / app_name)).findings
     return [f for f in findings if f.suppressed is None]
 

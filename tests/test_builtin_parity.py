@@ -53,7 +53,7 @@ def _ours(paths: list[Path], jobs: int) -> set[Key]:
     return {
         (f.check_id, str(Path(f.template).resolve()), f.line, f.message)
         for f in findings
-        if f.source == "cfn-lint" and not f.suppressed
+        if f.reported_by == "cfn-lint" and not f.suppressed
     }
 
 

@@ -33,7 +33,7 @@ def test_scan_good_template_exits_0(cli):
     r = cli("scan", GOOD, "--format", "json", "-q")
     assert r.exit_code == 0, r.output
     doc = validated_report(r.stdout)
-    assert not [f for f in doc["findings"] if f["source"] == "cdk-audit"]
+    assert not [f for f in doc["findings"] if f["reported_by"] == "cdk-audit"]
 
 
 def test_fail_on_never_and_warning(cli):

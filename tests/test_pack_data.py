@@ -10,8 +10,8 @@ import json
 from collections import Counter
 
 import pytest
-from auditor.checks.rds_engine_version import DATA, version_table
 
+from auditor.checks.rds_engine_version import DATA, version_table
 from auditor.registry import find_check
 from tests.conftest import SAMPLE_APPS, audited
 

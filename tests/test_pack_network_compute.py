@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auditor.checks.alb_tls import elb_policy_floor
-from auditor.checks.placeholder_image import parse_image
 
 from auditor import pipeline
 from auditor.assembly import load_assembly
+from auditor.checks.alb_tls import elb_policy_floor
+from auditor.checks.placeholder_image import parse_image
 from auditor.config import Settings
 from auditor.registry import find_check
 from tests.conftest import SAMPLE_APPS, audited

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from auditor.checks.hardcoded_env import HardcodedEnv
 
 from auditor.assembly import Assembly, Stack
+from auditor.checks.hardcoded_env import HardcodedEnv
 from tests.conftest import SAMPLE_APPS, audited
 
 PACK = {

@@ -70,7 +70,7 @@ def test_plugin_findings_are_in_the_validation_report(plugin_synth: SynthResult)
 def test_scan_merges_the_report_without_duplicates(plugin_synth: SynthResult, cli):
     r = cli("scan", plugin_synth.output_dir, "--format", "json", "-q")
     doc = validated_report(r.stdout)
-    assert not [f for f in doc["findings"] if f["source"] == "cdk"]  # all already found by our checks
+    assert not [f for f in doc["findings"] if f["reported_by"] == "cdk"]  # all already found by our checks
     scratch = [f for f in doc["findings"] if f["slug"] == "s3-hardening" and f["logical_id"].startswith("Scratch")]
     assert scratch and all(f["suppressed"] == "scratch data, rebuilt nightly from the ledger" for f in scratch)
 
@@ -102,7 +102,7 @@ def test_other_plugins_violations_are_merged_once(plugin_synth: SynthResult, cli
     (out / "validation-report.json").write_text(json.dumps(doc))
     r = cli("scan", out, "--format", "json", "-q")
     report = validated_report(r.stdout)
-    merged = [f for f in report["findings"] if f["source"] == "cdk"]
+    merged = [f for f in report["findings"] if f["reported_by"] == "cdk"]
     assert len(merged) == 1
     [f] = merged
     assert (f["check_id"], f["severity"], f["logical_id"]) == ("AwsSolutions-S1", "error", bucket)

@@ -22,7 +22,7 @@ BAD = FIXTURES / "templates" / "open_log_group.json"
 
 def _fingerprints(path: Path) -> dict[tuple[str, str | None], str]:
     findings = pipeline.check(load_paths([path]), Settings()).findings
-    return {(f.check_id, f.logical_id): f.fingerprint for f in findings if f.source == "cdk-audit"}
+    return {(f.check_id, f.logical_id): f.fingerprint for f in findings if f.reported_by == "cdk-audit"}
 
 
 def test_fingerprint_survives_moved_lines_and_unrelated_resources(tmp_path: Path):

@@ -3,7 +3,8 @@
 For every bad check fixture (our checks only) and every sample app variant (everything
 a user sees, cfn-lint's built-in rules included), each finding as the JSON report
 writes it: check, severity, message, line, logical id, construct path, property path,
-fix, source, suppression and fingerprint, with template paths made relative. A change
+fix, reporter, suppression, fingerprint and source location (the user's file, line and
+frames, relative to the repository), with template paths made relative. A change
 in output is a diff under tests/snapshots/ in review.
 
 Regenerate with `make snapshots`, then read `git diff tests/snapshots`.
@@ -61,6 +62,6 @@ def test_check_fixture_findings(slug: str, snapshot: Any) -> None:
 def test_sample_app_findings(app: str, variant: str, synth_cache: Any, snapshot: Any) -> None:
     result = synth_cache(app, variant)
     assert result.ok, f"{app} {variant}: synth failed: {result.error}"
-    assembly = load_assembly(result.output_dir, synth_warnings=result.warnings)
+    assembly = load_assembly(result.output_dir, synth_warnings=result.warnings, source_root=ROOT)
     findings = pipeline.check([assembly], load_settings(None, SAMPLE_APPS / app)).findings
     snapshot(f"sample_apps/{app}-{variant}", [_entry(f, result.output_dir) for f in findings])

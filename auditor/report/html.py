@@ -6,7 +6,6 @@ own views. Filters live in the URL hash (``#view=suppressed&severity=error&q=led
 
 from __future__ import annotations
 
-import html
 import json
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,14 @@ def _template() -> str:
 def render(report: Report) -> str:
     # "</script" or "<!--" inside the JSON would end or upset the <script> element;
     # \u003c is the same JSON string
-    data = json.dumps(report.to_dict(), separators=(",", ":")).replace("<", "\\u003c")
-    title = html.escape(report.app or "report")
-    return _template().replace("__TITLE__", title).replace("__DATA__", data)
+    # Report data lives only in the data island (a JSON script element the page reads with
+    # textContent); nothing from a template or a path reaches the markup or the <title>.
+    data = (
+        json.dumps(report.to_dict(), separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+    return _template().replace("__DATA__", data)

@@ -12,17 +12,23 @@ from typing import Any
 
 from auditor.catalog import RuleInfo, of_finding
 from auditor.findings import BaselineState, Finding, Severity
+from auditor.synth_errors import ErrorLocation
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass(frozen=True)
 class SynthInfo:
     ok: bool = True
     seconds: float | None = None
+    #: the whole error as a person reads it (colour-free)
     error: str | None = None
     warnings: tuple[str, ...] = ()
     command: tuple[str, ...] | None = None
+    #: python-exception | validation | typescript | other, when synth failed
+    error_kind: str | None = None
+    #: each error with its place in the user's code, when that is known
+    errors: tuple[ErrorLocation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,11 +55,16 @@ class Report:
     baseline: BaselineInfo | None = None
     #: what each id in ``findings`` means (from the check stage; writers never load rules)
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    #: what source locations are relative to (the repository root, usually); None: no sources
+    source_root: str | None = None
+    #: what a person should know about how far the audit saw (e.g. what `scan` cannot see)
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))
         object.__setattr__(self, "stacks", tuple(self.stacks))
         object.__setattr__(self, "checks", tuple(self.checks))
+        object.__setattr__(self, "notes", tuple(self.notes))
 
     def rule(self, f: Finding) -> RuleInfo:
         return self.rules.get(f.check_id) or of_finding(f)
@@ -84,17 +95,23 @@ class Report:
             "schema_version": self.schema_version,
             "tool": dict(self.tool),
             "app": self.app,
-            "synth": _plain(asdict(self.synth)) if self.synth else None,
+            "source_root": self.source_root,
+            "synth": _synth_dict(self.synth) if self.synth else None,
             "audit_seconds": round(self.audit_seconds, 3),
             "summary": self.summary(),
             "stacks": list(self.stacks),
             "baseline": asdict(self.baseline) if self.baseline else None,
+            "notes": list(self.notes),
             "findings": [f.to_dict() for f in self.findings],
         }
 
 
-def _plain(value: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+def _synth_dict(synth: SynthInfo) -> dict[str, Any]:
+    out = asdict(synth)
+    out["warnings"] = list(synth.warnings)
+    out["command"] = list(synth.command) if synth.command is not None else None
+    out["errors"] = [asdict(e) for e in synth.errors]
+    return out
 
 
 def _pkg_version(name: str) -> str | None:

@@ -1,10 +1,13 @@
 """SARIF 2.1.0, as GitHub code scanning takes it.
 
-Each check is a rule (its docstring is the help), each finding a result at its
-template file and line, with the construct path as a logical location and our
-fingerprint as ``partialFingerprints``. Template paths under the current directory are
-relative to ``%SRCROOT%`` (the repository root in CI); templates elsewhere (``run``
-without ``--output-dir``) are named by file name alone.
+Each check is a rule (its docstring is the help), each finding a result. Its physical
+location is the line of the user's CDK code that created the construct (relative to
+``%SRCROOT%``, the source root: the repository root in CI), because GitHub shows a result
+on a pull request only when its file is committed, and ``cdk.out`` is not; the
+synthesized template's line moves to ``relatedLocations``. A finding without a source
+trace keeps its template as the physical location (relative to ``%SRCROOT%`` when it is
+inside it, else by file name under ``CDKOUT``). The construct path is a logical location
+and our fingerprint goes in ``partialFingerprints``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
         "fullDescription": {"text": info.description or info.title},
         "help": {"text": info.doc or info.description or info.title, "markdown": help_md},
         "defaultConfiguration": {"level": _LEVEL[info.severity]},
-        "properties": {"tags": list(info.tags) or [str(info.source)], "slug": info.slug},
+        "properties": {"tags": list(info.tags) or [str(info.reported_by)], "slug": info.slug},
     }
     if info.url:
         rule["helpUri"] = info.url
@@ -52,14 +55,23 @@ def _artifact(template: str, root: Path) -> dict[str, str]:
     return {"uri": rel.as_posix(), "uriBaseId": "%SRCROOT%"}
 
 
+def _template_location(f: Finding, root: Path) -> dict[str, Any]:
+    return {
+        "artifactLocation": _artifact(f.template, root),
+        "region": {"startLine": max(f.line or 1, 1)},
+    }
+
+
 def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
     text = f.message + (f" Fix: {f.remediation}" if f.remediation else "")
-    location: dict[str, Any] = {
-        "physicalLocation": {
-            "artifactLocation": _artifact(f.template, root),
-            "region": {"startLine": max(f.line or 1, 1)},
-        }
-    }
+    if f.source is not None:
+        region: dict[str, Any] = {"startLine": f.source.line}
+        if f.source.column:
+            region["startColumn"] = f.source.column
+        physical = {"artifactLocation": {"uri": f.source.file, "uriBaseId": "%SRCROOT%"}, "region": region}
+    else:
+        physical = _template_location(f, root)
+    location: dict[str, Any] = {"physicalLocation": physical}
     if f.construct_path or f.logical_id:
         location["logicalLocations"] = [
             {
@@ -75,8 +87,12 @@ def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
         "message": {"text": text},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "properties": {"stack": f.stack, "slug": f.slug, "source": str(f.source)},
+        "properties": {"stack": f.stack, "slug": f.slug, "source": str(f.reported_by)},
     }
+    if f.source is not None:
+        result["relatedLocations"] = [
+            {"id": 1, "physicalLocation": _template_location(f, root), "message": {"text": "synthesized template"}}
+        ]
     if f.property_path:
         result["properties"]["propertyPath"] = f.property_path
     if f.suppressed is not None:
@@ -87,7 +103,7 @@ def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
 
 
 def to_sarif(report: Report, root: Path | None = None) -> dict[str, Any]:
-    root = (root or Path(os.getcwd())).resolve()
+    root = (root or Path(report.source_root or os.getcwd())).resolve()
     rules: dict[str, dict[str, Any]] = {}
     for f in report.findings:
         if f.check_id not in rules:
@@ -105,19 +121,31 @@ def to_sarif(report: Report, root: Path | None = None) -> dict[str, Any]:
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
         "results": [_result(f, index[f.check_id], root) for f in report.findings],
-        "invocations": [
-            {
-                "executionSuccessful": report.synth is None or report.synth.ok,
-                **(
-                    {"toolExecutionNotifications": [{"level": "error", "message": {"text": report.synth.error}}]}
-                    if report.synth is not None and report.synth.error
-                    else {}
-                ),
-            }
-        ],
+        "invocations": [_invocation(report)],
         "properties": {"app": report.app, "tool": report.tool},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    """A failed synth: one notification per located error (at the user's line), else the message."""
+    out: dict[str, Any] = {"executionSuccessful": report.synth is None or report.synth.ok}
+    if report.synth is None or report.synth.ok:
+        return out
+    notes: list[dict[str, Any]] = []
+    for e in report.synth.errors:
+        if not e.file:
+            continue
+        region: dict[str, Any] = {"startLine": e.line or 1}
+        if e.column:
+            region["startColumn"] = e.column
+        where = {"physicalLocation": {"artifactLocation": {"uri": e.file, "uriBaseId": "%SRCROOT%"}, "region": region}}
+        notes.append({"level": "error", "message": {"text": e.message}, "locations": [where]})
+    if not notes and report.synth.error:
+        notes.append({"level": "error", "message": {"text": report.synth.error}})
+    if notes:
+        out["toolExecutionNotifications"] = notes
+    return out
 
 
 def render(report: Report) -> str:

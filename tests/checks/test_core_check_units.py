@@ -18,17 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auditor.checks.apigw_mtls import ApigwMtls
-from auditor.checks.backup_retention import BackupRetention
-from auditor.checks.log_retention import LogRetention
-from auditor.checks.nat_routes import NatRoutes
-from auditor.checks.s3_replication import S3Replication
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode import decode
 from cfnlint.rules import Rules
 from cfnlint.runner.template.runner import run_template_by_data
 
 from auditor.assembly import load_paths
+from auditor.checks.apigw_mtls import ApigwMtls
+from auditor.checks.backup_retention import BackupRetention
+from auditor.checks.log_retention import LogRetention
+from auditor.checks.nat_routes import NatRoutes
+from auditor.checks.s3_replication import S3Replication
 from auditor.rule import AuditRule
 
 HERE = Path(__file__).resolve().parent
