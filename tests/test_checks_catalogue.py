@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from auditor.checks.alarms import Alarms
 from auditor.checks.security_groups import internet_cidr
 
+from auditor.assembly import Assembly, Stack
 from auditor.resolve import UNKNOWN, engine_default_port, index, resolved
 
 DATABASES = {
@@ -70,3 +74,49 @@ def test_engine_default_ports():
 )
 def test_internet_cidr(cidr, internet):
     assert (internet_cidr(cidr) is not None) is internet
+
+
+# -- alarms: the stack-level test sees the whole assembly ---------------------------------
+
+
+def _fn() -> dict:
+    return {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.13", "Handler": "index.handler"}}
+
+
+def _alarm(dimension: object) -> dict:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "MetricName": "Errors",
+            "Namespace": "AWS/Lambda",
+            "Dimensions": [{"Name": "FunctionName", "Value": dimension}],
+            "AlarmActions": ["arn:aws:sns:us-east-1:111111111111:on-call"],
+        },
+    }
+
+
+def _assembly(*stacks: tuple[str, dict]) -> Assembly:
+    return Assembly(
+        Path("cdk.out"),
+        [Stack(name=n, template_path=Path(f"{n}.template.json"), template={"Resources": r}) for n, r in stacks],
+    )
+
+
+def test_alarms_reports_each_unwatched_stack_once():
+    rule = Alarms()
+    app = ("App", {"A": _fn(), "B": _fn(), "Q": {"Type": "AWS::SQS::Queue", "Properties": {}}})
+    [m] = rule.match_assembly(_assembly(app))
+    assert m.stack == "App" and m.path == ["Resources"]
+    assert "2 Lambda functions, 1 queue" in m.message and len(m.message) < 120
+    own = ("Own", {"F": _fn(), "FErrors": _alarm({"Ref": "F"})})
+    assert [x.stack for x in rule.match_assembly(_assembly(app, own))] == ["App"]  # Own watches only itself
+
+
+def test_alarms_a_monitoring_stack_covers_the_app():
+    rule = Alarms()
+    app = ("App", {"A": _fn()})
+    monitoring = ("Monitoring", {"AErrors": _alarm({"Fn::ImportValue": "App:FunctionName"})})
+    assert rule.match_assembly(_assembly(app, monitoring)) == []
+    disabled = _alarm({"Fn::ImportValue": "App:FunctionName"})
+    disabled["Properties"]["ActionsEnabled"] = False  # notifies nobody: watches nothing for anyone
+    assert [m.stack for m in rule.match_assembly(_assembly(app, ("Monitoring", {"AErrors": disabled})))] == ["App"]
