@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from auditor.checks.alarms import Alarms
 from auditor.checks.security_groups import internet_cidr
+from auditor.checks.stub_code import StubCode, _marker_pattern, node_stub, python_stub
 
 from auditor.assembly import Assembly, Stack
 from auditor.resolve import UNKNOWN, engine_default_port, index, resolved
@@ -120,3 +121,102 @@ def test_alarms_a_monitoring_stack_covers_the_app():
     disabled = _alarm({"Fn::ImportValue": "App:FunctionName"})
     disabled["Properties"]["ActionsEnabled"] = False  # notifies nobody: watches nothing for anyone
     assert [m.stack for m in rule.match_assembly(_assembly(app, ("Monitoring", {"AErrors": disabled})))] == ["App"]
+
+
+# -- stub-code: what counts as a stub ------------------------------------------------------
+
+ROTATION_STUB = '''import logging
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+
+def lambda_handler(event, context):
+    arn = event["SecretId"]
+    token = event["ClientRequestToken"]
+    step = event["Step"]
+    logger.info("%s for %s", step, arn)
+    if step == "createSecret":
+        create_secret(arn, token)
+    elif step == "setSecret":
+        set_secret(arn, token)
+    elif step == "testSecret":
+        test_secret(arn, token)
+    elif step == "finishSecret":
+        finish_secret(arn, token)
+    else:
+        raise ValueError("Invalid step parameter %s" % step)
+
+
+def create_secret(arn, token):
+    logger.info("createSecret for %s", arn)
+
+
+def set_secret(arn, token):
+    pass
+
+
+def test_secret(arn, token):
+    """Nothing to test."""
+
+
+def finish_secret(arn, token):
+    logger.info("finishSecret: done")
+'''
+
+
+@pytest.mark.parametrize(
+    ("code", "handler", "stub"),
+    [
+        ("def handler(event, context):\n    return {'statusCode': 200}\n", "handler", True),
+        ("def main(event, context):\n    print(\"I'm running!\")\n", "main", True),
+        ("import json\ndef h(e, c):\n    print(json.dumps(e))\n    return {'body': json.dumps('Hello')}\n", "h", True),
+        ("def handler(event, context):\n    raise NotImplementedError\n", "handler", True),
+        (ROTATION_STUB, "lambda_handler", True),
+        ("def handler(e, c):\n    b = e['body']\n    # Add your business logic here\n    return b\n", "handler", True),
+        ("import boto3\ndef handler(e, c):\n    # TODO\n    return boto3.client('s3').list_buckets()\n",
+         "handler", True),
+        ("def handler(e, c):\n    return {'statusCode': 501, 'body': 'Not implemented yet'}\n", "handler", True),
+        # not stubs
+        ("def main(event, context)\n  print('hello')\n", "main", False),  # does not parse
+        ("import json\ndef handler(e, c):\n    b = json.loads(e['body'])\n    return {'id': b.get('id')}\n",
+         "handler", False),  # echoes its input
+        ("import boto3\ndef handler(e, c):\n    # TODO: paginate\n    return boto3.client('s3').list_buckets()\n",
+         "handler", False),  # a to-do in real code
+        ("import boto3\ndef handler(e, c):\n    if e['RequestType'] == 'Update':\n"
+         "        raise ValueError('Update not implemented')\n    boto3.client('s3').create_bucket(Bucket='x')\n",
+         "handler", False),  # an error path of real code
+        ("import boto3\ndef handler(e, c):\n"
+         "    return boto3.resource('dynamodb').Table('todo').get_item(Key={'id': 'todo'})\n",
+         "handler", False),  # a to-do app
+        ("import time\ndef handler(e, c):\n    print(e)\n    time.sleep(3)\n    return {'statusCode': 200}\n",
+         "handler", False),
+        ("from app import handler\n", "handler", False),  # defined elsewhere
+        ("def handler(e, c):\n    return 1\nrun_migrations()\n", "handler", False),  # top-level work
+        (ROTATION_STUB.replace("    pass\n", "    client.put_secret_value(SecretId=arn)\n"), "lambda_handler", False),
+    ],
+)
+def test_python_stub(code: str, handler: str, stub: bool):
+    markers = _marker_pattern(StubCode.config_spec["markers"]["default"])
+    assert (python_stub(code, handler, markers) is not None) is stub
+
+
+@pytest.mark.parametrize(
+    ("code", "stub"),
+    [
+        ("exports.handler = async (event) => { console.log(event); return {'statusCode': 200, 'body': 'OK'}; }", True),
+        ("exports.handler = async () => ({ statusCode: 200, body: JSON.stringify({ ok: true }) });", True),
+        ("exports.handler = function(event, context, callback) {\n  callback(null, {statusCode: 200});\n};", True),
+        ("export const handler = async (event) => {\n  return { statusCode: 200, body: `hello` };\n};", True),
+        ("export async function handler(event) {\n  return [1, 2, 'three'];\n}", True),
+        # not stubs
+        ("exports.handler = async (e) => { const r = await fetch(e.url); return {statusCode: r.status}; }", False),
+        ("export const handler = async (e) => {\n  return { statusCode: 200, body: `hi ${e.name}` };\n};", False),
+        ("exports.handler = (event, context, callback) => {\n  callback(null, event.Records[0].cf.response);\n};",
+         False),
+        ("exports.handler = async (event) => { return {statusCode: 200} // TODO\n}", False),  # comments: not judged
+        ("exports.main = async () => ({ ok: true });", False),  # not the configured handler
+        ("exports.handler = async (event) => { return {statusCode: 200 ", False),  # does not parse
+    ],
+)
+def test_node_stub(code: str, stub: bool):
+    assert (node_stub(code, "handler") is not None) is stub
