@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from auditor.checks.alarms import Alarms
+from auditor.checks.ecs_task_size import task_units
 from auditor.checks.security_groups import internet_cidr
 from auditor.checks.stub_code import StubCode, _marker_pattern, node_stub, python_stub
 
@@ -220,3 +221,12 @@ def test_python_stub(code: str, handler: str, stub: bool):
 )
 def test_node_stub(code: str, stub: bool):
     assert (node_stub(code, "handler") is not None) is stub
+
+
+@pytest.mark.parametrize(
+    ("value", "units"),
+    [("256", 256), (512, 512), ("1 vCPU", 1024), ("0.25 vcpu", 256), ("2 GB", 2048), ("512 MiB", 512),
+     ({"Ref": "Cpu"}, None), ("lots", None), (None, None)],
+)
+def test_ecs_task_units(value, units):
+    assert task_units(value) == units
