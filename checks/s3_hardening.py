@@ -128,9 +128,9 @@ def tls_gaps(statement: Any, arns: set[str]) -> list[str] | None:
     resources = raw if isinstance(raw, list) else [raw]
     bucket, objects = _covered([_arn_text(r) for r in resources], arns)
     if not bucket:
-        gaps.append("the bucket")
+        gaps.append("the bucket ARN")
     if not objects:
-        gaps.append("the bucket's objects")
+        gaps.append("every object (arn/*)")
     return gaps
 
 
