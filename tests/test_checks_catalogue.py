@@ -11,6 +11,7 @@ from auditor.checks.security_groups import internet_cidr
 from auditor.checks.stub_code import StubCode, _marker_pattern, node_stub, python_stub
 
 from auditor.assembly import Assembly, Stack
+from auditor.registry import find_check
 from auditor.resolve import UNKNOWN, engine_default_port, index, resolved
 
 DATABASES = {
@@ -230,3 +231,28 @@ def test_node_stub(code: str, stub: bool):
 )
 def test_ecs_task_units(value, units):
     assert task_units(value) == units
+
+
+# -- the new checks document themselves like the others -----------------------------------
+
+SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Options", "References"]
+
+
+@pytest.mark.parametrize("slug", ["stub-code", "ecs-task-size"])
+def test_new_checks_are_registered_and_documented(slug: str):
+    cls = find_check(slug)
+    assert cls is not None, slug
+    assert {"error": "E", "warning": "W", "info": "I"}[cls.severity_level] == cls.id[0]
+    headings = [line[3:].strip() for line in cls.doc().splitlines() if line.startswith("## ")]
+    assert headings == SECTIONS
+    assert cls.remediation and "\n" not in cls.remediation and len(cls.remediation) < 120
+    for key in cls.config_spec:
+        assert f"`{key}`" in cls.doc(), f"{slug}: option {key} is not documented"
+
+
+def test_ecs_task_size_defaults_by_profile():
+    cls = find_check("ecs-task-size")
+    assert cls is not None
+    assert cls.defaults("production") == {"min-cpu": 512, "min-memory": 1024}
+    assert cls.defaults("development") == {"min-cpu": 0, "min-memory": 0}
+    assert cls.defaults("default") == {"min-cpu": 0, "min-memory": 0}
