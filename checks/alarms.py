@@ -140,7 +140,8 @@ class Alarms(AuditRule):
     fixes it.) A stack is not reported when another alarm
     of the cloud assembly may watch it: a notifying alarm whose dimensions are not all
     resources of its own stack (an imported name, a parameter, a literal, or no dimension
-    at all), i.e. a separate monitoring stack.
+    at all), i.e. a separate monitoring stack. This test needs the whole cloud assembly,
+    so standalone cfn-lint does not run it.
 
     ## Why is this bad?
     An alarm without an action pages nobody; one without `TreatMissingData` goes quiet
