@@ -316,14 +316,13 @@ ENGINE_DEFAULT_PORTS: tuple[tuple[str, int], ...] = (
     ("docdb", 27017),
     ("neptune", 8182),
 )
-#: database types whose port CDK writes as a ``Fn::GetAtt`` (``db.connections``), by attribute,
-#: with the engine to assume when the resource names none
-_PORT_ATTRIBUTES: dict[str, tuple[frozenset[str], str | None]] = {
-    "AWS::RDS::DBInstance": (frozenset({"Endpoint.Port"}), None),
-    "AWS::RDS::DBCluster": (frozenset({"Endpoint.Port"}), None),
-    "AWS::DocDB::DBCluster": (frozenset({"Port"}), "docdb"),
-    "AWS::DocDB::DBInstance": (frozenset({"Port"}), "docdb"),
-    "AWS::Neptune::DBCluster": (frozenset({"Port"}), "neptune"),
+#: database types whose port CDK writes as a ``Fn::GetAtt`` (``db.connections``): the attribute,
+#: the property that sets the port, and the engine to assume when the resource names none
+_PORT_ATTRIBUTES: dict[str, tuple[str, str, str | None]] = {
+    "AWS::RDS::DBInstance": ("Endpoint.Port", "Port", None),
+    "AWS::RDS::DBCluster": ("Endpoint.Port", "Port", None),
+    "AWS::DocDB::DBCluster": ("Port", "Port", "docdb"),
+    "AWS::Neptune::DBCluster": ("Port", "DBPort", "neptune"),
 }
 
 
@@ -343,23 +342,23 @@ def attribute_value(idx: TemplateIndex, logical_id: str, attribute: str) -> Any:
     """What ``Fn::GetAtt [logical_id, attribute]`` is, when the template fixes it; else ``UNKNOWN``.
 
     Known today: a database's port (``Endpoint.Port`` of an RDS instance or cluster,
-    ``Port`` of a DocumentDB or Neptune cluster), which is its ``Port`` property or, when
-    absent, its engine's default port (``ENGINE_DEFAULT_PORTS``). An instance of a cluster
-    listens on the cluster's port.
+    ``Port`` of a DocumentDB or Neptune cluster), which is its ``Port`` (Neptune: ``DBPort``)
+    property or, when absent, its engine's default port (``ENGINE_DEFAULT_PORTS``). An RDS
+    instance of a cluster listens on the cluster's port.
     """
     res = idx.resources.get(logical_id)
     rtype = res.get("Type") if isinstance(res, Mapping) else None
     spec = _PORT_ATTRIBUTES.get(str(rtype))
-    if res is None or spec is None or attribute not in spec[0]:
+    if res is None or spec is None or attribute != spec[0]:
         return UNKNOWN
     props = properties(res)
-    if "Port" in props:
-        port = as_int(props["Port"])
+    if spec[1] in props:
+        port = as_int(props[spec[1]])
         return port if port is not None else UNKNOWN
     cluster = target(props.get("DBClusterIdentifier"))
     if rtype == "AWS::RDS::DBInstance" and cluster is not None and idx.type_of(cluster) == "AWS::RDS::DBCluster":
         return attribute_value(idx, cluster, "Endpoint.Port")
-    engine = props.get("Engine", spec[1])
+    engine = props.get("Engine", spec[2])
     port = engine_default_port(engine)
     return port if port is not None else UNKNOWN
 

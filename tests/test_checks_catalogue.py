@@ -26,6 +26,7 @@ DATABASES = {
         "Param": {"Type": "AWS::RDS::DBInstance", "Properties": {"Engine": "mysql", "Port": {"Ref": "DbPort"}}},
         "Docs": {"Type": "AWS::DocDB::DBCluster", "Properties": {}},
         "Graph": {"Type": "AWS::Neptune::DBCluster", "Properties": {}},
+        "GraphOn8183": {"Type": "AWS::Neptune::DBCluster", "Properties": {"DBPort": 8183}},
         "Bucket": {"Type": "AWS::S3::Bucket"},
     }
 }
@@ -40,6 +41,8 @@ DATABASES = {
         ({"Fn::GetAtt": ["Sql", "Endpoint.Port"]}, 1433),
         ({"Fn::GetAtt": ["Docs", "Port"]}, 27017),
         ({"Fn::GetAtt": ["Graph", "Port"]}, 8182),
+        ({"Fn::GetAtt": ["GraphOn8183", "Port"]}, 8183),
+        ({"Fn::GetAtt": ["Docs", "Endpoint.Port"]}, UNKNOWN),  # not an attribute DocumentDB has
         ({"Fn::GetAtt": ["Param", "Endpoint.Port"]}, UNKNOWN),  # a parameter: unknown at synth time
         ({"Fn::GetAtt": ["Pg", "Endpoint.Address"]}, UNKNOWN),
         ({"Fn::GetAtt": ["Bucket", "Arn"]}, UNKNOWN),
