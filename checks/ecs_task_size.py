@@ -11,10 +11,11 @@ from cfnlint.template import Template
 
 from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
-from auditor.resolve import UNKNOWN, index, literal, properties
+from auditor.resolve import UNKNOWN, index, literal, properties, references
 from auditor.rule import AuditRule
 
 TASK = "AWS::ECS::TaskDefinition"
+SERVICE = "AWS::ECS::Service"
 #: ``"1 vCPU"``, ``"0.5 vcpu"``, ``"2 GB"``, ``"512 MiB"``: the unit forms ECS accepts besides plain numbers
 _UNITS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(vcpu|gb|gib|mb|mib)?\s*$", re.IGNORECASE)
 _PER_UNIT = {"vcpu": 1024, "gb": 1024, "gib": 1024, "mb": 1, "mib": 1, None: 1}
@@ -46,8 +47,12 @@ class EcsTaskSize(AuditRule):
     Reports an `AWS::ECS::TaskDefinition` sized at the task level — every Fargate task
     (`RequiresCompatibilities` has `FARGATE`), and EC2 tasks that set a task-level `Cpu`
     or `Memory` — whose `Cpu` is below `min-cpu` or whose `Memory` is below `min-memory`
-    (plain numbers, or ECS's `"1 vCPU"` / `"2 GB"` forms). EC2 tasks sized only per
-    container, values unknown at synth time and CDK's own helpers are not judged.
+    (plain numbers, or ECS's `"1 vCPU"` / `"2 GB"` forms). By default (`select =
+    "services"`) only task definitions that an `AWS::ECS::Service` of the template runs are
+    judged: a long-running service takes traffic and fails under load, while a task
+    started by `RunTask`, a schedule or a pipeline just runs slower when small. EC2 tasks
+    sized only per container, values unknown at synth time and CDK's own helpers are not
+    judged.
 
     By default both minimums are 0 (off), and in the development profile too: without a
     profile cdk-audit cannot tell a production service from a batch job, a sidecar or a
@@ -78,6 +83,8 @@ class EcsTaskSize(AuditRule):
       (1024 = 1 vCPU) a task may reserve.
     - `min-memory` (integer, default 0 = off; production profile 1024): the fewest MiB a
       task may reserve.
+    - `select` (string, default `services`): `services` judges task definitions an ECS
+      service runs; `all` judges every task definition (batch and scheduled tasks too).
 
     ## References
     - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
@@ -89,8 +96,8 @@ class EcsTaskSize(AuditRule):
     severity_level = Severity.WARNING
     shortdesc = "ECS tasks reserve at least min-cpu CPU units and min-memory MiB"
     description = (
-        "Fargate task definitions (and EC2 ones with task-level Cpu/Memory) below the configured "
-        "minimum CPU and memory; off unless a minimum is set (the production profile sets 512/1024)."
+        "Fargate task definitions (and EC2 ones with task-level Cpu/Memory) that a service runs, below the "
+        "configured minimum CPU and memory; off unless a minimum is set (the production profile sets 512/1024)."
     )
     source_url = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html"
     tags = ["ecs", "fargate", "compute", "capacity"]
@@ -110,17 +117,27 @@ class EcsTaskSize(AuditRule):
             "profiles": {"production": 1024, "development": 0},
             "help": "the fewest MiB of memory a task may reserve (0: off)",
         },
+        "select": {
+            "type": "string",
+            "default": "services",
+            "choices": ["services", "all"],
+            "help": "services: task definitions an ECS service runs; all: every task definition",
+        },
     }
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         min_cpu, min_memory = int(self.config["min-cpu"]), int(self.config["min-memory"])
         if min_cpu <= 0 and min_memory <= 0:
             return []
+        idx = index(cfn.template)
+        served = {t for _, res in idx.of_type(SERVICE) for t in references(properties(res).get("TaskDefinition"))}
         out: list[RuleMatch] = []
-        for lid, res in index(cfn.template).of_type(TASK):
+        for lid, res in idx.of_type(TASK):
             props = properties(res)
             if is_cdk_helper(lid, res) or not _sized_at_task_level(props):
                 continue
+            if self.config["select"] == "services" and lid not in served:
+                continue  # a batch or scheduled task: small is often right, and it only runs slower
             cpu, memory = task_units(props.get("Cpu")), task_units(props.get("Memory"))
             low_cpu = cpu is not None and cpu < min_cpu
             low_memory = memory is not None and memory < min_memory

@@ -256,6 +256,6 @@ def test_new_checks_are_registered_and_documented(slug: str):
 def test_ecs_task_size_defaults_by_profile():
     cls = find_check("ecs-task-size")
     assert cls is not None
-    assert cls.defaults("production") == {"min-cpu": 512, "min-memory": 1024}
-    assert cls.defaults("development") == {"min-cpu": 0, "min-memory": 0}
-    assert cls.defaults("default") == {"min-cpu": 0, "min-memory": 0}
+    assert cls.defaults("production") == {"min-cpu": 512, "min-memory": 1024, "select": "services"}
+    assert cls.defaults("development") == {"min-cpu": 0, "min-memory": 0, "select": "services"}
+    assert cls.defaults("default") == {"min-cpu": 0, "min-memory": 0, "select": "services"}
