@@ -140,8 +140,9 @@ class Alarms(AuditRule):
     fixes it.) A stack is not reported when another alarm
     of the cloud assembly may watch it: a notifying alarm whose dimensions are not all
     resources of its own stack (an imported name, a parameter, a literal, or no dimension
-    at all), i.e. a separate monitoring stack. This test needs the whole cloud assembly,
-    so standalone cfn-lint does not run it.
+    at all), i.e. a separate monitoring stack. Loose templates scanned without a
+    manifest are judged one by one. This test needs the whole cloud assembly, so
+    standalone cfn-lint does not run it.
 
     ## Why is this bad?
     An alarm without an action pages nobody; one without `TreatMissingData` goes quiet
@@ -250,9 +251,12 @@ class Alarms(AuditRule):
         if not self.config["require-stack-alarm"]:
             return []
         indexed = [(st, index(st.template)) for st in assembly.stacks if isinstance(st.template, Mapping)]
-        # an alarm that may watch another stack (a monitoring stack) covers the whole app
-        if any(watches_elsewhere(idx, lid, res) for _, idx in indexed for lid, res in idx.of_type(ALARM, COMPOSITE)
-               if not is_cdk_helper(lid, res)):
+        # an alarm that may watch another stack (a monitoring stack) covers the whole app; loose
+        # templates scanned without a manifest are no app, so each one stands alone
+        if assembly.directory is not None and any(
+            watches_elsewhere(idx, lid, res) for _, idx in indexed for lid, res in idx.of_type(ALARM, COMPOSITE)
+            if not is_cdk_helper(lid, res)
+        ):
             return []
         return [m for st, idx in indexed if (m := self._unwatched(st, idx))]
 

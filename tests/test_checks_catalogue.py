@@ -259,3 +259,11 @@ def test_ecs_task_size_defaults_by_profile():
     assert cls.defaults("production") == {"min-cpu": 512, "min-memory": 1024, "select": "services"}
     assert cls.defaults("development") == {"min-cpu": 0, "min-memory": 0, "select": "services"}
     assert cls.defaults("default") == {"min-cpu": 0, "min-memory": 0, "select": "services"}
+
+
+def test_alarms_loose_templates_stand_alone():
+    app = ("a.json", {"A": _fn()})
+    other = ("b.json", {"BErrors": _alarm("some-function-name")})
+    loose = _assembly(app, other)
+    loose.directory = None  # loose templates of a scan: not one app
+    assert [m.stack for m in Alarms().match_assembly(loose)] == ["a.json"]
