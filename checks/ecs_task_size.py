@@ -58,8 +58,8 @@ class EcsTaskSize(AuditRule):
     profile cdk-audit cannot tell a production service from a batch job, a sidecar or a
     test stack, and Fargate's smallest size (256 CPU units, 512 MiB) is valid and right
     for many small workers. The production profile asks for 512 CPU units and 1024 MiB,
-    the smallest size at which a web service keeps headroom for a garbage collector, a
-    TLS handshake burst and its log router.
+    a common floor for a service that takes traffic: room for its runtime, a burst of
+    requests and a log-router sidecar. Set your own floor with the two options.
 
     ## Why is this bad?
     A quarter vCPU and half a gigabyte behind a production load balancer is the size
