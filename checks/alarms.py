@@ -28,6 +28,9 @@ MONITORED = {
     "AWS::Serverless::HttpApi": "API",
     "AWS::SQS::Queue": "queue",
 }
+#: referrers that say nothing about when a function runs (grants, permissions, its log group)
+_NEUTRAL = frozenset({"AWS::IAM::Policy", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::Lambda::Permission",
+                      "AWS::Logs::LogGroup", "AWS::Lambda::Version", "AWS::Lambda::Alias"})
 _ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 #: splits "cardLatencyHigh" / "card-latency_high" into words
 _WORDS = re.compile(r"\d+[xX]{2}|[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -86,6 +89,18 @@ def watches_elsewhere(idx: TemplateIndex, lid: str, res: Mapping[str, Any]) -> b
     return not values or any(target(v) not in idx.resources for v in values)
 
 
+def deploy_time_only(idx: TemplateIndex, lid: str) -> bool:
+    """A function only CloudFormation runs, at deploy time: what uses it is a custom resource
+    (``ServiceToken``), a macro, or CDK's provider framework; nobody is paged for those."""
+    users = [(u, r) for u, r in idx.referring(lid) if r.get("Type") not in _NEUTRAL]
+    return bool(users) and all(
+        str(r.get("Type", "")).startswith("Custom::")
+        or r.get("Type") in ("AWS::CloudFormation::CustomResource", "AWS::CloudFormation::Macro")
+        or is_cdk_helper(u, r)
+        for u, r in users
+    )
+
+
 def metric_names(props: Mapping[str, Any]) -> list[str] | None:
     """Every metric name an alarm watches (``MetricName`` or metric math ``MetricStat``s).
 
@@ -133,7 +148,8 @@ class Alarms(AuditRule):
       their `MetricStat` metric names; unknown names keep the check silent.
 
     Once per stack (not per resource), it reports a stack that runs Lambda functions,
-    APIs (REST, HTTP/WebSocket, AppSync) or SQS queues — CDK's own helpers aside — and
+    APIs (REST, HTTP/WebSocket, AppSync) or SQS queues — CDK's own helpers and functions
+    that only back custom resources or macros (run at deploy time) aside — and
     has no alarm that notifies anyone: no `AWS::CloudWatch::Alarm` or `CompositeAlarm`
     with an action whose actions are enabled. (A stack whose alarms are all reported
     above for having no action or disabled actions is not reported again: fixing them
@@ -270,7 +286,7 @@ class Alarms(AuditRule):
             return None  # each of its alarms is already reported for notifying nobody: one fix, one finding
         counts: dict[str, int] = {}
         for lid, res in idx.of_type(*MONITORED):
-            if not is_cdk_helper(lid, res):
+            if not is_cdk_helper(lid, res) and not deploy_time_only(idx, lid):
                 word = MONITORED[str(res["Type"])]
                 counts[word] = counts.get(word, 0) + 1
         if not counts:
