@@ -30,7 +30,7 @@ MONITORED = {
 }
 #: referrers that say nothing about when a function runs (grants, permissions, its log group)
 _NEUTRAL = frozenset({"AWS::IAM::Policy", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::Lambda::Permission",
-                      "AWS::Logs::LogGroup", "AWS::Lambda::Version", "AWS::Lambda::Alias"})
+                      "AWS::Logs::LogGroup", "AWS::Lambda::Version", "AWS::Lambda::Alias", "Custom::LogRetention"})
 _ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
 #: splits "cardLatencyHigh" / "card-latency_high" into words
 _WORDS = re.compile(r"\d+[xX]{2}|[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -93,12 +93,21 @@ def deploy_time_only(idx: TemplateIndex, lid: str) -> bool:
     """A function only CloudFormation runs, at deploy time: what uses it is a custom resource
     (``ServiceToken``), a macro, or CDK's provider framework; nobody is paged for those."""
     users = [(u, r) for u, r in idx.referring(lid) if r.get("Type") not in _NEUTRAL]
-    return bool(users) and all(
-        str(r.get("Type", "")).startswith("Custom::")
-        or r.get("Type") in ("AWS::CloudFormation::CustomResource", "AWS::CloudFormation::Macro")
-        or is_cdk_helper(u, r)
-        for u, r in users
-    )
+    return bool(users) and all(_runs_at_deploy(lid, u, r) for u, r in users)
+
+
+def _runs_at_deploy(lid: str, user: str, res: Mapping[str, Any]) -> bool:
+    rtype = str(res.get("Type", ""))
+    props = properties(res)
+    if rtype == "Custom::AWS":
+        return True  # AwsCustomResource: an API call made at deploy time (lambda:Invoke of a trigger)
+    if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
+        # its provider (ServiceToken); a custom resource that passes the function on (S3 bucket
+        # notifications) wires it for run time
+        return lid in references(props.get("ServiceToken"))
+    if rtype == "AWS::CloudFormation::Macro":
+        return True
+    return is_cdk_helper(user, res) and rtype == "AWS::Lambda::Function"  # CDK's provider framework
 
 
 def metric_names(props: Mapping[str, Any]) -> list[str] | None:
