@@ -301,3 +301,72 @@ def index(template: Mapping[str, Any]) -> TemplateIndex:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[id(template)] = (template, idx)
     return idx
+
+
+#: the port a database engine listens on when its template sets no ``Port``
+ENGINE_DEFAULT_PORTS: tuple[tuple[str, int], ...] = (
+    ("aurora-postgresql", 5432),
+    ("aurora-mysql", 3306),
+    ("aurora", 3306),  # Aurora MySQL 5.6 compatible
+    ("postgres", 5432),
+    ("mysql", 3306),
+    ("mariadb", 3306),
+    ("sqlserver", 1433),  # sqlserver-ee, -se, -ex, -web
+    ("oracle", 1521),  # oracle-ee, -se2, -ee-cdb, -se2-cdb
+    ("docdb", 27017),
+    ("neptune", 8182),
+)
+#: database types whose port CDK writes as a ``Fn::GetAtt`` (``db.connections``): the attribute,
+#: the property that sets the port, and the engine to assume when the resource names none
+_PORT_ATTRIBUTES: dict[str, tuple[str, str, str | None]] = {
+    "AWS::RDS::DBInstance": ("Endpoint.Port", "Port", None),
+    "AWS::RDS::DBCluster": ("Endpoint.Port", "Port", None),
+    "AWS::DocDB::DBCluster": ("Port", "Port", "docdb"),
+    "AWS::Neptune::DBCluster": ("Port", "DBPort", "neptune"),
+}
+
+
+def engine_default_port(engine: Any) -> int | None:
+    """The default port of a database engine name (``aurora-postgresql`` -> 5432), else None."""
+    name = literal(engine)
+    if not isinstance(name, str):
+        return None
+    name = name.lower()
+    for prefix, port in ENGINE_DEFAULT_PORTS:
+        if name.startswith(prefix):
+            return port
+    return None
+
+
+def attribute_value(idx: TemplateIndex, logical_id: str, attribute: str) -> Any:
+    """What ``Fn::GetAtt [logical_id, attribute]`` is, when the template fixes it; else ``UNKNOWN``.
+
+    Known today: a database's port (``Endpoint.Port`` of an RDS instance or cluster,
+    ``Port`` of a DocumentDB or Neptune cluster), which is its ``Port`` (Neptune: ``DBPort``)
+    property or, when absent, its engine's default port (``ENGINE_DEFAULT_PORTS``). An RDS
+    instance of a cluster listens on the cluster's port.
+    """
+    res = idx.resources.get(logical_id)
+    rtype = res.get("Type") if isinstance(res, Mapping) else None
+    spec = _PORT_ATTRIBUTES.get(str(rtype))
+    if res is None or spec is None or attribute != spec[0]:
+        return UNKNOWN
+    props = properties(res)
+    if spec[1] in props:
+        port = as_int(props[spec[1]])
+        return port if port is not None else UNKNOWN
+    cluster = target(props.get("DBClusterIdentifier"))
+    if rtype == "AWS::RDS::DBInstance" and cluster is not None and idx.type_of(cluster) == "AWS::RDS::DBCluster":
+        return attribute_value(idx, cluster, "Endpoint.Port")
+    engine = props.get("Engine", spec[2])
+    port = engine_default_port(engine)
+    return port if port is not None else UNKNOWN
+
+
+def resolved(value: Any, idx: TemplateIndex) -> Any:
+    """``literal(value)``, except that a ``Fn::GetAtt`` the template fixes (``attribute_value``)
+    is its value rather than ``UNKNOWN``."""
+    tgt, attr = target(value), getatt_attribute(value)
+    if tgt is not None and attr is not None:
+        return attribute_value(idx, tgt, attr)
+    return literal(value)

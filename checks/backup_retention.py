@@ -14,6 +14,13 @@ from auditor.resolve import UNKNOWN, as_int, index, is_true, literal, properties
 from auditor.rule import AuditRule
 
 DEFAULT_RDS_RETENTION = 1  # what CloudFormation applies when BackupRetentionPeriod is absent
+#: DocumentDB and Neptune clusters keep automated backups like RDS clusters (default 1 day too);
+#: the value is the CDK (Python) argument that sets the retention
+DOC_GRAPH_CLUSTERS = {
+    "AWS::DocDB::DBCluster": "backup=docdb.BackupProps(retention=Duration.days({days}))",
+    "AWS::Neptune::DBCluster": "backup_retention=Duration.days({days})",
+}
+RDS_FIX = "backup_retention=Duration.days({days})"
 
 
 class BackupRetention(AuditRule):
@@ -21,7 +28,8 @@ class BackupRetention(AuditRule):
 
     ## What it does
     - `AWS::RDS::DBInstance` (not an Aurora cluster member, i.e. without
-      `DBClusterIdentifier`, and not a read replica) and `AWS::RDS::DBCluster`:
+      `DBClusterIdentifier`, and not a read replica), `AWS::RDS::DBCluster`, and the
+      DocumentDB and Neptune clusters (`AWS::DocDB::DBCluster`, `AWS::Neptune::DBCluster`):
       `BackupRetentionPeriod` must be at least `min-days`. Absent means CloudFormation's
       default of 1 day, which is reported.
     - `AWS::DynamoDB::Table` and each replica of an `AWS::DynamoDB::GlobalTable`:
@@ -64,11 +72,11 @@ class BackupRetention(AuditRule):
     severity_level = Severity.ERROR
     shortdesc = "Databases keep backups for at least min-days"
     description = (
-        "RDS instances and clusters need BackupRetentionPeriod >= min-days, DynamoDB tables need "
-        "point-in-time recovery, and AWS Backup rules must not delete before min-days."
+        "RDS instances and clusters (DocumentDB and Neptune too) need BackupRetentionPeriod >= min-days, "
+        "DynamoDB tables need point-in-time recovery, and AWS Backup rules must not delete before min-days."
     )
     source_url = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"
-    tags = ["rds", "dynamodb", "backup", "resilience"]
+    tags = ["rds", "docdb", "neptune", "dynamodb", "backup", "resilience"]
     remediation = (
         "Set backup_retention=Duration.days(N) on RDS, point_in_time_recovery_specification="
         "PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True) on DynamoDB tables."
@@ -99,6 +107,10 @@ class BackupRetention(AuditRule):
             ):
                 continue  # the cluster holds the backups; replicas copy their source
             out.extend(self._rds(lid, props, min_days))
+        for lid, res in idx.of_type(*DOC_GRAPH_CLUSTERS):
+            props = properties(res)
+            if not is_cdk_helper(lid, res) and "SourceDBClusterIdentifier" not in props:
+                out.extend(self._rds(lid, props, min_days, DOC_GRAPH_CLUSTERS[str(res["Type"])]))
         for lid, res in idx.of_type("AWS::DynamoDB::Table"):
             if not is_cdk_helper(lid, res):
                 here: list[str | int] = ["Resources", lid]
@@ -116,7 +128,7 @@ class BackupRetention(AuditRule):
                 out.extend(self._plan(lid, properties(res), min_days))
         return out
 
-    def _rds(self, lid: str, props: Mapping[str, Any], min_days: int) -> list[RuleMatch]:
+    def _rds(self, lid: str, props: Mapping[str, Any], min_days: int, fix: str = RDS_FIX) -> list[RuleMatch]:
         value = props.get("BackupRetentionPeriod")
         days = DEFAULT_RDS_RETENTION if value is None else as_int(value)
         if days is None or days >= min_days:
@@ -128,9 +140,8 @@ class BackupRetention(AuditRule):
             path = ["Resources", lid, "Properties", "BackupRetentionPeriod"]
             what = f"is {days} days, under {min_days}"
         if days == 0:
-            return [self.finding(path, f"Automated backups are off (retention 0); set "
-                                       f"backup_retention=Duration.days({min_days})")]
-        return [self.finding(path, f"Backup retention {what}; set backup_retention=Duration.days({min_days})")]
+            return [self.finding(path, f"Automated backups are off (retention 0); set {fix.format(days=min_days)}")]
+        return [self.finding(path, f"Backup retention {what}; set {fix.format(days=min_days)}")]
 
     def _pitr(
         self, here: list[str | int], props_path: list[str | int], props: Mapping[str, Any], min_days: int

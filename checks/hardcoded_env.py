@@ -73,6 +73,27 @@ def _text_literals(text: str) -> Iterator[tuple[str, str]]:
         yield "region", m.group(1)
 
 
+def _fragments(value: Any) -> Iterator[str]:
+    """The literal strings a value is built from (``Fn::Join`` parts, ``Fn::Sub`` text), not
+    the logical ids of its references: for outputs that ``sub_text`` cannot render whole."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _fragments(v)
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            if k not in ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Condition"):
+                yield from _fragments(v)
+
+
+def _output_fix(found: list[tuple[str, str]]) -> str:
+    kinds = {k for k, _ in found}
+    fixes = [f for k, f in (("region", "Stack.of(self).region (Aws.REGION)"),
+                            ("account", "Stack.of(self).account (Aws.ACCOUNT_ID)")) if k in kinds]
+    return " / ".join(fixes)
+
+
 def scan_value(value: Any, in_policy: bool = False) -> Iterator[tuple[str, str]]:
     """Literal accounts/regions in ARNs (plain, ``Fn::Join`` or ``Fn::Sub``) and policy principals."""
     if isinstance(value, Mapping):
@@ -100,7 +121,9 @@ class HardcodedEnv(AuditRule):
     ## What it does
     Looks for 12-digit account ids and region names (cfn-lint's region list) written as
     literals in ARNs (strings starting with `arn:`, also assembled by `Fn::Join`/`Fn::Sub`),
-    in IAM and resource policy principals and conditions, and in `Outputs`.
+    in IAM and resource policy principals and conditions, and anywhere in the value of an
+    `Output` (a console or dashboard URL with `us-east-1` written in it, also when the
+    value joins literals with an import or another intrinsic).
 
     It is assembly-scoped, because whether a literal is wrong depends on the stack's
     environment, which the manifest knows and the template does not:
@@ -132,6 +155,8 @@ class HardcodedEnv(AuditRule):
     fn.add_to_role_policy(iam.PolicyStatement(
         actions=["secretsmanager:GetSecretValue"],
         resources=["arn:aws:secretsmanager:us-east-1:111111111111:secret:card-keys"]))
+    CfnOutput(self, "DashboardUrl", value="https://us-east-1.console.aws.amazon.com/cloudwatch/home"
+              f"?region=us-east-1#dashboards:name={dashboard.dashboard_name}")
     ```
 
     ## Use instead
@@ -140,6 +165,9 @@ class HardcodedEnv(AuditRule):
                                     resource_name="card-keys", arn_format=ArnFormat.COLON_RESOURCE_NAME)
     fn.add_to_role_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[arn]))
     # or give the stack an explicit env=cdk.Environment(account=..., region=...)
+    region = Stack.of(self).region  # Aws.REGION: outputs follow the stack too
+    CfnOutput(self, "DashboardUrl", value=f"https://{region}.console.aws.amazon.com/cloudwatch/home"
+              f"?region={region}#dashboards:name={dashboard.dashboard_name}")
     ```
 
     ## Options
@@ -212,12 +240,12 @@ class HardcodedEnv(AuditRule):
         assert isinstance(st.template, Mapping)
         out: list[AssemblyMatch] = []
 
-        def report(path: list[str | int], found: Iterator[tuple[str, str]]) -> None:
+        def report(path: list[str | int], found: Iterator[tuple[str, str]], output: bool = False) -> None:
             bad = sorted({(k, v) for k, v in found if k in judged and v not in ok[k]})
             if bad:
                 what = ", ".join(f"{k} {v}" for k, v in bad)
-                out.append(AssemblyMatch(st.name, path, f"Literal {what}; use AWS::AccountId/AWS::Region "
-                                                        "(format_arn, Aws.ACCOUNT_ID) or allow-list it"))
+                fix = _output_fix(bad) if output else "AWS::AccountId/AWS::Region (format_arn, Aws.ACCOUNT_ID)"
+                out.append(AssemblyMatch(st.name, path, f"Literal {what}; use {fix} or allow-list it"))
 
         for lid, res in st.resources.items():
             if not isinstance(res, Mapping) or not isinstance(res.get("Type"), str) or is_cdk_helper(str(lid), res):
@@ -230,6 +258,7 @@ class HardcodedEnv(AuditRule):
         for oid, o in (outputs.items() if isinstance(outputs, Mapping) else []):
             value = o.get("Value") if isinstance(o, Mapping) else None
             text = sub_text(value)
-            if text is not None and not _BOOTSTRAP.search(text):
-                report(["Outputs", str(oid), "Value"], _text_literals(text))
+            texts = [text] if text is not None else list(_fragments(value))
+            found = [hit for t in texts if not _BOOTSTRAP.search(t) for hit in _text_literals(t)]
+            report(["Outputs", str(oid), "Value"], iter(found), output=True)
         return out

@@ -32,7 +32,8 @@ class LogRetention(AuditRule):
 
     ## What it does
     Reports an `AWS::Logs::LogGroup` whose `RetentionInDays` is below `min-days`. A group
-    without `RetentionInDays` never expires, which is fine unless `require-explicit` is on.
+    without `RetentionInDays` never expires, which is reported when `require-explicit` is
+    on (the production profile's default).
 
     For each `AWS::Lambda::Function` you wrote (CDK's helpers — log retention, provider
     frameworks, `BucketDeployment`, bucket notifications, `AwsCustomResource` — are never
@@ -63,8 +64,9 @@ class LogRetention(AuditRule):
 
     ## Options
     - `min-days` (integer, default 365; development profile 30): the shortest retention allowed.
-    - `require-explicit` (boolean, default false): also report log groups without
-      `RetentionInDays` (kept forever).
+    - `require-explicit` (boolean, default false; production profile true): also report
+      log groups without `RetentionInDays`. Such a group keeps its logs forever: in
+      production nobody decided that, it only grows the bill and the data kept.
 
     ## References
     - https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html#SettingLogRetention
@@ -99,6 +101,7 @@ class LogRetention(AuditRule):
         "require-explicit": {
             "type": "boolean",
             "default": False,
+            "profiles": {"production": True},
             "help": "report log groups without RetentionInDays (never expire)",
         },
     }

@@ -14,6 +14,8 @@ from auditor.resolve import UNKNOWN, TemplateIndex, index, is_true, literal, pro
 from auditor.rule import AuditRule
 
 INSTANCE, CLUSTER = "AWS::RDS::DBInstance", "AWS::RDS::DBCluster"
+#: DocumentDB and Neptune clusters: judged for storage encryption like RDS clusters
+DOC_GRAPH_CLUSTERS = ("AWS::DocDB::DBCluster", "AWS::Neptune::DBCluster")
 #: restored or replicated databases inherit encryption from their source
 _INHERITS = ("SourceDBInstanceIdentifier", "SourceDBClusterIdentifier", "DBSnapshotIdentifier", "SnapshotIdentifier",
              "DBClusterSnapshotIdentifier", "SourceDbiResourceId")
@@ -39,7 +41,9 @@ class RdsHardening(AuditRule):
     For `AWS::RDS::DBInstance` and `AWS::RDS::DBCluster` (CDK's own helpers, restored
     snapshots and read replicas aside where the property is inherited) it reports:
     - storage not encrypted (`StorageEncrypted` not `true`) on standalone instances and on
-      clusters (Aurora Serverless v1, `EngineMode: serverless`, is always encrypted);
+      clusters (Aurora Serverless v1, `EngineMode: serverless`, is always encrypted),
+      DocumentDB (`AWS::DocDB::DBCluster`) and Neptune (`AWS::Neptune::DBCluster`)
+      clusters included (the other three tests are RDS's only);
     - Performance Insights off (`EnablePerformanceInsights`) on standalone and cluster
       instances (a cluster's own `PerformanceInsightsEnabled` counts for its members, and
       for Multi-AZ DB clusters), except instance classes in `exempt-instance-classes`,
@@ -138,6 +142,12 @@ class RdsHardening(AuditRule):
         for lid, res in idx.of_type(INSTANCE):
             if not is_cdk_helper(lid, res):
                 out.extend(self._instance(idx, lid, properties(res)))
+        for lid, res in idx.of_type(*DOC_GRAPH_CLUSTERS):
+            props = properties(res)
+            if (not is_cdk_helper(lid, res) and not any(k in props for k in _INHERITS)
+                    and _flag(props, "StorageEncrypted") is False):
+                out.append(self.finding(["Resources", lid, "Properties"],
+                                        "Cluster storage is not encrypted; set storage_encrypted=True"))
         return out
 
     def _cluster(self, lid: str, props: Mapping[str, Any], member_count: int) -> list[RuleMatch]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,6 +60,80 @@ def _denies_plain_http(statement: Any) -> bool:
     return False
 
 
+def _items(value: Any) -> list[Any] | None:
+    """A policy element as a list of literals; None when unknown at synth time."""
+    v = literal(value)
+    if v is UNKNOWN:
+        return None
+    return v if isinstance(v, list) else [v]
+
+
+def _covers_actions(statement: Mapping[str, Any]) -> bool:
+    if "Action" not in statement:
+        return False  # NotAction: every action but some
+    actions = _items(statement.get("Action"))
+    return actions is None or any(isinstance(a, str) and a.lower() in ("*", "s3:*") for a in actions)
+
+
+def _covers_principals(statement: Mapping[str, Any]) -> bool:
+    if "Principal" not in statement:
+        return False  # NotPrincipal: everyone but some
+    principal = literal(statement.get("Principal"))
+    if principal is UNKNOWN or principal == "*":
+        return True
+    aws = principal.get("AWS") if isinstance(principal, Mapping) else None
+    return aws == "*" or (isinstance(aws, list) and "*" in aws)
+
+
+_PARTITION_ARN = re.compile(r"^arn:(?:aws|aws-cn|aws-us-gov|\$\{AWS::Partition\})?:s3:::")
+_BUCKET_ARN_ATT = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+
+
+def _arn_text(value: Any) -> str | None:
+    """An S3 ARN as one normal text: ``${B.Arn}`` and any partition become ``arn:${AWS::Partition}:s3:::${B}``."""
+    text = sub_text(value)
+    if text is None:
+        return None
+    text = _BUCKET_ARN_ATT.sub(lambda m: "arn:${AWS::Partition}:s3:::${" + m.group(1) + "}", text)
+    return _PARTITION_ARN.sub("arn:${AWS::Partition}:s3:::", text)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z")
+
+
+def _covered(resources: list[str | None], arns: set[str]) -> tuple[bool, bool]:
+    """(bucket covered, every object covered) by a statement's resources, for a bucket known by ``arns``.
+
+    An unknown resource (None) covers both: it cannot be judged at synth time.
+    """
+    if any(r is None for r in resources):
+        return True, True
+    patterns = [_glob(str(r)) for r in resources]
+    bucket = any(p.match(a) for p in patterns for a in arns)
+    objects = any(p.match(a + "/*") for p in patterns for a in arns)
+    return bucket, objects
+
+
+def tls_gaps(statement: Any, arns: set[str]) -> list[str] | None:
+    """What a TLS-only statement leaves uncovered (empty: nothing), or None if it is not one."""
+    if not _denies_plain_http(statement):
+        return None
+    gaps = []
+    if not _covers_actions(statement):
+        gaps.append("every S3 action")
+    if not _covers_principals(statement):
+        gaps.append("every principal")
+    raw = statement.get("Resource") if "Resource" in statement else []
+    resources = raw if isinstance(raw, list) else [raw]
+    bucket, objects = _covered([_arn_text(r) for r in resources], arns)
+    if not bucket:
+        gaps.append("the bucket ARN")
+    if not objects:
+        gaps.append("every object (arn/*)")
+    return gaps
+
+
 class S3Hardening(AuditRule):
     """Buckets are encrypted, block all public access, refuse plain HTTP, and version when they must.
 
@@ -70,7 +145,11 @@ class S3Hardening(AuditRule):
     - a `PublicAccessBlockConfiguration` with any of its four settings not `true`, or none
       at all when `require-explicit-public-access-block` is on;
     - no `AWS::S3::BucketPolicy` on the bucket with a `Deny` statement conditioned on
-      `Bool` `aws:SecureTransport` = `false` (what `enforce_ssl=True` writes);
+      `Bool` `aws:SecureTransport` = `false` that covers every S3 action (`s3:*` or `*`),
+      every principal (`*` or `{"AWS": "*"}`), and both the bucket ARN and its objects
+      (`arn/*`; wildcards count) — what `enforce_ssl=True` writes. A statement that
+      leaves a gap (only `s3:GetObject`, one account, only the objects) is reported
+      with the gap; resources unknown at synth time are given the benefit of the doubt;
     - no enabled versioning where a `ReplicationConfiguration` is present or
       `require-versioning` is on.
 
@@ -116,7 +195,8 @@ class S3Hardening(AuditRule):
     shortdesc = "S3 buckets are encrypted, block public access, demand TLS and version"
     description = (
         "Buckets need default encryption, all four public-access-block settings, a policy denying "
-        "aws:SecureTransport=false, and versioning where they replicate or the profile requires it."
+        "aws:SecureTransport=false for s3:* to every principal on the bucket and its objects, and "
+        "versioning where they replicate or the profile requires it."
     )
     source_url = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html"
     tags = ["s3", "security", "encryption"]
@@ -151,7 +231,7 @@ class S3Hardening(AuditRule):
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         idx = index(cfn.template)
-        secured = self._tls_only_buckets(idx)
+        secured, partial = self._tls_only_buckets(idx)
         log_targets: set[str] = set()
         for _, res in idx.of_type(BUCKET):
             logging = properties(res).get("LoggingConfiguration")
@@ -166,8 +246,12 @@ class S3Hardening(AuditRule):
             is_log_target = lid in log_targets or literal(props.get("AccessControl")) == "LogDeliveryWrite"
             out.extend(self._encryption(here, props, is_log_target))
             out.extend(self._public_access(here, props))
-            if lid not in secured and not self._named_in(secured, props):
-                out.append(self.finding(["Resources", lid], "Bucket accepts plain HTTP; set enforce_ssl=True"))
+            keys = self._keys(lid, props)
+            if not keys & secured:
+                gaps = next((partial[k] for k in sorted(keys) if k in partial), None)
+                out.append(self.finding(["Resources", lid], f"TLS-only policy does not cover {', '.join(gaps)}; "
+                                                            "set enforce_ssl=True" if gaps else
+                                                            "Bucket accepts plain HTTP; set enforce_ssl=True"))
             out.extend(self._versioning(here, props))
         return out
 
@@ -216,25 +300,35 @@ class S3Hardening(AuditRule):
         return [self.finding(path, f"Bucket is not versioned but {why}; set versioned=True")]
 
     @staticmethod
-    def _tls_only_buckets(idx: TemplateIndex) -> set[str]:
-        """Logical ids (and literal names, as 'name:X') of buckets whose policy denies plain HTTP."""
-        out: set[str] = set()
+    def _keys(lid: str, props: Mapping[str, Any]) -> set[str]:
+        """How a bucket policy can name this bucket: its logical id, or 'name:X' for its name."""
+        name = sub_text(props.get("BucketName")) if "BucketName" in props else None
+        return {lid} | ({f"name:{name}"} if name is not None else set())
+
+    @staticmethod
+    def _tls_only_buckets(idx: TemplateIndex) -> tuple[set[str], dict[str, list[str]]]:
+        """Buckets (by ``_keys``) whose policy denies plain HTTP for every action, principal and
+        object, and what the TLS-only statements of the other policies leave uncovered."""
+        secured: set[str] = set()
+        partial: dict[str, list[str]] = {}
         for _, res in idx.of_type(POLICY):
             props = properties(res)
+            bucket = props.get("Bucket")
+            if (t := target(bucket)) is not None:
+                key, arns = t, {f"arn:${{AWS::Partition}}:s3:::${{{t}}}"}
+                name = sub_text(properties(idx.resources.get(t)).get("BucketName"))
+                arns |= {f"arn:${{AWS::Partition}}:s3:::{name}"} if name is not None else set()
+            elif (name := sub_text(bucket)) is not None:
+                # a name, literal or built (Fn::Sub "${AppName}-${AWS::Region}"), the same text as BucketName
+                key, arns = f"name:{name}", {f"arn:${{AWS::Partition}}:s3:::{name}"}
+            else:
+                continue
             doc = props.get("PolicyDocument")
             statements = doc.get("Statement") if isinstance(doc, Mapping) else None
             statements = statements if isinstance(statements, list) else [statements]
-            if not any(_denies_plain_http(s) for s in statements):
-                continue
-            bucket = props.get("Bucket")
-            if (t := target(bucket)) is not None:
-                out.add(t)
-            elif (name := sub_text(bucket)) is not None:
-                # a name, literal or built (Fn::Sub "${AppName}-${AWS::Region}"), the same text as BucketName
-                out.add(f"name:{name}")
-        return out
-
-    @staticmethod
-    def _named_in(secured: set[str], props: Mapping[str, Any]) -> bool:
-        name = sub_text(props.get("BucketName")) if "BucketName" in props else None
-        return name is not None and f"name:{name}" in secured
+            found = [g for st in statements if (g := tls_gaps(st, arns)) is not None]
+            if any(not g for g in found):
+                secured.add(key)
+            elif found:
+                partial[key] = min(found, key=len)
+        return secured, partial

@@ -11,7 +11,7 @@ from cfnlint.template import Template
 
 from auditor.assembly import Assembly, Stack
 from auditor.findings import AssemblyMatch, Severity
-from auditor.incidental import is_cdk_helper
+from auditor.incidental import construct_path, is_cdk_helper
 from auditor.resolve import (
     UNKNOWN,
     TemplateIndex,
@@ -30,6 +30,11 @@ from auditor.rule import AuditRule
 
 BUCKET = "AWS::S3::Bucket"
 _ARN_NAME = re.compile(r"^arn:(?:[a-z-]+|\$\{AWS::Partition\}):s3:::([^/*$]+)$")
+#: names of CDK's asset and staging buckets (bootstrap, app staging synthesizer), any qualifier
+_CDK_ASSET_NAME = re.compile(r"^cdk-[a-z0-9-]+-(assets|staging)-")
+#: construct-path segments / logical ids of those buckets when they are in the scanned templates
+_CDK_ASSET_PATH = re.compile(r"(^|/)(CdkStagingBucket|StagingBucket)(/|$)")
+_TRUSTSTORE_URI = re.compile(r"^s3://([^/]+)/")
 
 
 def _destinations(props: Mapping[str, Any]) -> list[tuple[int, Any]]:
@@ -62,12 +67,38 @@ def _replication_targets(idx: TemplateIndex) -> set[str]:
     return out
 
 
+def _truststores(idx: TemplateIndex) -> tuple[set[str], set[str]]:
+    """Buckets an API Gateway custom domain's ``MutualTlsAuthentication.TruststoreUri`` points
+    into: (logical ids, literal bucket names)."""
+    ids: set[str] = set()
+    names: set[str] = set()
+    for _, res in idx.of_type("AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName"):
+        mtls = properties(res).get("MutualTlsAuthentication")
+        uri = mtls.get("TruststoreUri") if isinstance(mtls, Mapping) else None
+        if uri is None:
+            continue
+        ids.update(t for t in references(uri) if idx.type_of(t) == BUCKET)
+        text = sub_text(uri)
+        m = _TRUSTSTORE_URI.match(text or "")
+        if m and "${" not in m.group(1):
+            names.add(m.group(1))
+    return ids, names
+
+
+def _cdk_asset_bucket(lid: str, res: Mapping[str, Any]) -> bool:
+    """CDK's own asset or staging bucket (a bootstrap or staging stack scanned with the app)."""
+    name = literal(properties(res).get("BucketName"))
+    if isinstance(name, str) and _CDK_ASSET_NAME.match(name):
+        return True
+    path = construct_path(res)
+    return bool(_CDK_ASSET_PATH.search(path)) if path else lid == "StagingBucket"
+
+
 class S3Replication(AuditRule):
     """Buckets that hold data must replicate, enabled, to a destination bucket that exists.
 
     ## What it does
-    For every selected `AWS::S3::Bucket` (by default: every versioned bucket that holds
-    data, i.e. not the target of S3 server access logs or VPC flow logs) it checks that versioning is enabled and that
+    For every selected `AWS::S3::Bucket` it checks that versioning is enabled and that
     a `ReplicationConfiguration` has a `Role` and at least one rule with `Status: Enabled`
     whose destination is a bucket of this template (`Ref`/`Fn::GetAtt`) or an ARN of one
     outside it (a literal, `Fn::Join`, `Fn::Sub` or `Fn::ImportValue`).
@@ -78,6 +109,17 @@ class S3Replication(AuditRule):
     literal `BucketName` matching `replica-name-pattern`), is exempt, and so are CDK's
     own helper buckets. Across the whole cloud assembly, a bucket marked as a replica that
     no bucket in any stack replicates to is reported: it is a copy of nothing.
+
+    The default selection, `versioned`, takes versioning as the author's statement that a
+    bucket's objects matter, but versioning is also switched on for buckets that only
+    serve the infrastructure, whose loss costs a redeploy, not data. So `versioned`
+    selects a versioned bucket unless it is one of those: a trust store (an API Gateway
+    domain's `MutualTlsAuthentication.TruststoreUri` points into it; API Gateway wants it
+    versioned to pin the truststore version), a target of S3 server access logs or VPC
+    flow logs (or `AccessControl: LogDeliveryWrite`), a replication destination (above),
+    or a CDK asset/staging bucket (`cdk-<qualifier>-assets-…`, the app staging
+    synthesizer's `CdkStagingBucket`). `all` keeps none of these exceptions but the
+    replicas; `tagged` and `named` select exactly what they say.
 
     ## Why is this bad?
     A single-region bucket is lost with its region, its account, or one bad delete.
@@ -148,17 +190,23 @@ class S3Replication(AuditRule):
             return True
         return name_matches(properties(resource).get("BucketName"), self.config["replica-name-pattern"])
 
-    def _selected(self, lid: str, res: Mapping[str, Any], log_targets: set[str]) -> bool:
+    def _selected(self, lid: str, res: Mapping[str, Any], infrastructure: set[str], names: set[str]) -> bool:
         props = properties(res)
         chosen = selected(res, self.config["select"], self.config["tag"], "BucketName", self.config["name-pattern"])
         if chosen is not None:
             return chosen
-        # "versioned": a versioned bucket that holds data, not a target of access or flow logs
+        # "versioned": a versioned bucket that holds data, not one that serves the infrastructure
         versioning = props.get("VersioningConfiguration")
         status = literal(versioning.get("Status")) if isinstance(versioning, Mapping) else None
         if status != "Enabled":
             return False
-        return lid not in log_targets and literal(props.get("AccessControl")) != "LogDeliveryWrite"
+        name = literal(props.get("BucketName"))
+        return (
+            lid not in infrastructure
+            and not (isinstance(name, str) and name in names)
+            and literal(props.get("AccessControl")) != "LogDeliveryWrite"
+            and not _cdk_asset_bucket(lid, res)
+        )
 
     # -- template scope ------------------------------------------------------------------
 
@@ -175,11 +223,12 @@ class S3Replication(AuditRule):
                 log_targets.add(t)
         for _, res in idx.of_type("AWS::EC2::FlowLog"):
             log_targets.update(references(properties(res).get("LogDestination")))
+        trust_ids, trust_names = _truststores(idx)
         out: list[RuleMatch] = []
         for lid, res in buckets:
             if is_cdk_helper(lid, res) or lid in destinations or self.is_replica(res):
                 continue
-            if self._selected(lid, res, log_targets):
+            if self._selected(lid, res, log_targets | trust_ids, trust_names):
                 out.extend(self._check_bucket(cfn, idx, lid, properties(res)))
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,16 @@ from cfnlint.template import Template
 
 from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
-from auditor.resolve import TemplateIndex, index, is_true, properties, references, sub_text, target
+from auditor.resolve import (
+    TemplateIndex,
+    getatt_attribute,
+    index,
+    is_true,
+    properties,
+    references,
+    sub_text,
+    target,
+)
 from auditor.rule import AuditRule
 
 SECRET = "AWS::SecretsManager::Secret"
@@ -28,6 +38,16 @@ def _resolved_secrets(value: Any) -> set[str]:
     return references(value)
 
 
+def _managed_secret(secret_id: Any) -> bool:
+    """A secret another service manages and rotates without a function (RDS ``MasterUserSecret``,
+    or a literal ARN of a ``rds!…`` / ``redshift!…`` secret)."""
+    attr = getatt_attribute(secret_id)
+    if attr is not None and attr.startswith("MasterUserSecret"):
+        return True
+    text = sub_text(secret_id)
+    return text is not None and re.search(r":secret:[a-z-]+!", text) is not None
+
+
 class SecretsRotation(AuditRule):
     """Secrets Manager secrets that hold database credentials rotate.
 
@@ -40,10 +60,12 @@ class SecretsRotation(AuditRule):
     reported, unless the database has `ManageMasterUserPassword: true` (RDS rotates its
     own managed secret).
 
-    A rotation schedule whose `RotationLambdaARN` refers (`Ref`/`Fn::GetAtt`) to a
-    resource that is not in the template, without a `HostedRotationLambda`, is reported
-    too: it rotates nothing. Literal ARNs, imports and parameters are unknown at synth
-    time and stay silent.
+    An `AWS::SecretsManager::RotationSchedule` that rotates nothing is reported too: one
+    with neither a `RotationLambdaARN` nor a `HostedRotationLambda` (a secret managed by
+    another service, such as RDS's `MasterUserSecret`, needs no function and is exempt),
+    and one whose `RotationLambdaARN` refers (`Ref`/`Fn::GetAtt`) to a resource that is
+    not in the template, without a `HostedRotationLambda`. Literal ARNs, imports and
+    parameters are unknown at synth time and stay silent.
 
     ## Why is this bad?
     A database password that never changes outlives the people and machines that once
@@ -76,8 +98,8 @@ class SecretsRotation(AuditRule):
     severity_level = Severity.ERROR
     shortdesc = "Database secrets in Secrets Manager rotate"
     description = (
-        "Secrets attached to a database need a RotationSchedule; a schedule's RotationLambdaARN must "
-        "point at a resource that exists."
+        "Secrets attached to a database need a RotationSchedule; a schedule needs a rotation function "
+        "(RotationLambdaARN pointing at a resource that exists, or HostedRotationLambda)."
     )
     source_url = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html"
     tags = ["secretsmanager", "rds", "security"]
@@ -96,7 +118,11 @@ class SecretsRotation(AuditRule):
                     rotated.update(references(properties(idx.resources[ref]).get("SecretId")))
             fn = props.get("RotationLambdaARN")
             tgt = target(fn)
-            if (
+            if fn is None and "HostedRotationLambda" not in props and not _managed_secret(props.get("SecretId")):
+                out.append(self.finding(["Resources", lid, "Properties"],
+                                        "Rotation schedule has no rotation function, so it never rotates; pass "
+                                        "rotation_lambda= or hosted_rotation="))
+            elif (
                 tgt is not None
                 and "HostedRotationLambda" not in props
                 and tgt not in idx.resources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,14 +11,40 @@ from cfnlint.template import Template
 
 from auditor.findings import Severity
 from auditor.incidental import is_cdk_helper
-from auditor.resolve import UNKNOWN, TemplateIndex, as_int, getatt_attribute, index, literal, properties, target
+from auditor.resolve import (
+    UNKNOWN,
+    TemplateIndex,
+    as_int,
+    getatt_attribute,
+    index,
+    literal,
+    properties,
+    resolved,
+    target,
+)
 from auditor.rule import AuditRule
 
-ANYWHERE = {"CidrIp": "0.0.0.0/0", "CidrIpv6": "::/0"}
+CIDR_KEYS = ("CidrIp", "CidrIpv6")
 ALL_PROTOCOLS = ("-1", "all")
 PORT_PROTOCOLS = ("tcp", "udp", "6", "17")
 #: properties that carry a resource's security groups, at any depth of its Properties
 SG_KEYS = ("SecurityGroups", "SecurityGroupIds", "VpcSecurityGroupIds", "VPCSecurityGroups")
+
+
+def internet_cidr(value: Any) -> str | None:
+    """The CIDR as written when it is the whole internet, else None.
+
+    EC2 masks the address of any ``/0`` (``1.0.0.0/0``, ``::0/0``,
+    ``0:0:0:0:0:0:0:0/0``) to the whole address family, so every ``/0`` is the internet.
+    """
+    cidr = literal(value)
+    if not isinstance(cidr, str):
+        return None
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return None
+    return cidr.strip() if network.prefixlen == 0 else None
 
 
 def _alb_in_vpc(props: Mapping[str, Any]) -> bool:
@@ -69,12 +96,16 @@ class SecurityGroups(AuditRule):
     """No ingress from the whole internet except on public ports; no VPC default security group.
 
     ## What it does
-    Reports ingress rules from `0.0.0.0/0` or `::/0` — inline in an
+    Reports ingress rules from the internet — inline in an
     `AWS::EC2::SecurityGroup`'s `SecurityGroupIngress` or a standalone
     `AWS::EC2::SecurityGroupIngress` — whose port range includes a port not in
-    `public-ports`. Protocol `-1` (all traffic) and a missing or `-1` port count as every
-    port. ICMP and rules whose ports or sources are unknown at synth time are not
-    reported.
+    `public-ports`. The internet is any `/0` CIDR: EC2 masks `1.0.0.0/0`, `::0/0` or
+    `0:0:0:0:0:0:0:0/0` to `0.0.0.0/0` / `::/0`. Protocol `-1` (all traffic) and a missing
+    or `-1` port count as every port. A port written as a database's
+    `Fn::GetAtt [Db, Endpoint.Port]` (or a DocumentDB/Neptune cluster's `Port`), which is
+    what `db.connections.allow_default_port_from_any_ipv4()` writes, is the database's
+    `Port` or its engine's default port (5432, 3306, 1433, 1521, 27017, 8182). ICMP and
+    rules whose ports or sources are unknown at synth time are not reported.
 
     It also reports resources left on a VPC's default security group: any
     `SecurityGroups`, `SecurityGroupIds`, `VpcSecurityGroupIds` or `VPCSecurityGroups`
@@ -150,24 +181,26 @@ class SecurityGroups(AuditRule):
             if is_cdk_helper(lid, res) or not isinstance(rules, list):
                 continue
             for i, rule in enumerate(rules):
-                msg = self._open_rule(rule)
+                msg = self._open_rule(idx, rule)
                 if msg:
                     out.append(self.finding(["Resources", lid, "Properties", "SecurityGroupIngress", i], msg))
         for lid, res in idx.of_type("AWS::EC2::SecurityGroupIngress"):
-            msg = self._open_rule(properties(res))
+            msg = self._open_rule(idx, properties(res))
             if msg and not is_cdk_helper(lid, res):
                 out.append(self.finding(["Resources", lid, "Properties"], msg))
         if self.config["check-default-sg"]:
             out.extend(self._default_sg(idx))
         return out
 
-    def _open_rule(self, rule: Any) -> str | None:
+    def _open_rule(self, idx: TemplateIndex, rule: Any) -> str | None:
         """The message for an ingress rule open to the internet on a non-public port, else None."""
         if not isinstance(rule, Mapping):
             return None
-        source = next((v for k, v in ANYWHERE.items() if literal(rule.get(k)) == v), None)
+        source = next((c for k in CIDR_KEYS if (c := internet_cidr(rule.get(k)))), None)
         if source is None:
             return None
+        if source not in ("0.0.0.0/0", "::/0"):
+            source = f"{source} (the whole internet)"
         protocol = literal(rule.get("IpProtocol"))
         if protocol is UNKNOWN or not isinstance(protocol, str | int):
             return None
@@ -176,7 +209,7 @@ class SecurityGroups(AuditRule):
             return f"Ingress from {source} on all traffic; allow only ports {self._public()} from the internet"
         if protocol not in PORT_PROTOCOLS:
             return None  # ICMP and other protocols have no ports
-        low, high = self._ports(rule)
+        low, high = self._ports(idx, rule)
         if low is None or high is None:
             return None
         if low > high:
@@ -191,14 +224,19 @@ class SecurityGroups(AuditRule):
                 "to the internet")
 
     @staticmethod
-    def _ports(rule: Mapping[str, Any]) -> tuple[int | None, int | None]:
-        """(from, to) of a rule; a missing or -1 port is the whole range; None when unknown."""
+    def _ports(idx: TemplateIndex, rule: Mapping[str, Any]) -> tuple[int | None, int | None]:
+        """(from, to) of a rule; a missing or -1 port is the whole range; None when unknown.
+
+        A database's port written as ``Fn::GetAtt [Db, Endpoint.Port]`` (what
+        ``db.connections.allow_default_port_from_any_ipv4()`` writes) is resolved to the port
+        the database listens on.
+        """
         ports = []
         for key in ("FromPort", "ToPort"):
             if key not in rule:
                 ports.append(-1)
                 continue
-            ports.append(as_int(rule[key]))
+            ports.append(as_int(resolved(rule[key], idx)))
         low, high = ports
         if low == -1 or high == -1:
             return 0, 65535

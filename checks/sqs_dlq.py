@@ -48,17 +48,33 @@ def _dlq_targets(value: Any, found: set[str]) -> None:
             _dlq_targets(sub, found)
 
 
+def _leaving(template: Mapping[str, Any], idx: TemplateIndex) -> set[str]:
+    """Resources whose identity leaves the template: referred to by an ``Output``, a nested
+    stack's ``Parameters`` or an SSM parameter that publishes it to other apps."""
+    found: set[str] = set()
+    outputs = template.get("Outputs")
+    if isinstance(outputs, Mapping):
+        found.update(references(list(outputs.values())))
+    for _, res in idx.of_type("AWS::CloudFormation::Stack", "AWS::SSM::Parameter"):
+        found.update(references(properties(res)))
+    return found
+
+
 class SqsDlq(AuditRule):
     """Queues have a redrive policy to a dead-letter queue.
 
     ## What it does
     Reports every `AWS::SQS::Queue` (standard or FIFO) without a `RedrivePolicy` that
-    names a `deadLetterTargetArn`. Dead-letter queues themselves are exempt: a queue
-    that any resource names as its dead-letter or on-failure target (another queue's
-    `RedrivePolicy`, an SNS subscription's, a Lambda `DeadLetterConfig`, an event
-    source mapping's `OnFailure`), a queue with a `RedriveAllowPolicy`, and a queue
-    whose literal `QueueName`, construct path or logical id matches `dlq-name-pattern`.
-    CDK's own helper queues are skipped.
+    names a `deadLetterTargetArn`. Dead-letter queues themselves are exempt, and a queue
+    is one because it is used as one, not because of its name: a queue that a resource of
+    the template names as its dead-letter or on-failure target (another queue's
+    `RedrivePolicy`, an SNS subscription's, a Lambda `DeadLetterConfig`, an EventBridge
+    target's `DeadLetterConfig`, an event source mapping's or event invoke config's
+    `OnFailure`), or a queue with a `RedriveAllowPolicy`. A queue *named* like a DLQ that
+    nothing here uses as one is reported (it is a queue nobody drains), unless it leaves
+    the template — an `Output`, a nested stack's parameter or an SSM parameter refers to
+    it — where its user cannot be seen and the name (`dlq-name-pattern`) is taken at its
+    word. CDK's own helper queues are skipped.
 
     ## Why is this bad?
     A message a consumer cannot process comes back after every visibility timeout until
@@ -80,7 +96,8 @@ class SqsDlq(AuditRule):
 
     ## Options
     - `dlq-name-pattern` (string, default `(?i)(dlq|dead-?letter)`): regex on a queue's
-      literal `QueueName`, construct path or logical id marking it as a dead-letter queue.
+      literal `QueueName`, construct path or logical id marking it as a dead-letter queue
+      for a user outside the template (it applies only to queues that leave the template).
 
     ## References
     - https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
@@ -99,18 +116,21 @@ class SqsDlq(AuditRule):
         "dlq-name-pattern": {
             "type": "string",
             "default": "(?i)(dlq|dead-?letter)",
-            "help": "regex on QueueName, construct path or logical id marking dead-letter queues",
+            "help": "regex on QueueName, construct path or logical id marking exported dead-letter queues",
         },
     }
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         idx = index(cfn.template)
         dlqs = self._dead_letter_targets(idx)
+        leaving = _leaving(cfn.template, idx)
         out: list[RuleMatch] = []
         for lid, res in idx.of_type(QUEUE):
             props = properties(res)
-            if is_cdk_helper(lid, res) or lid in dlqs or "RedriveAllowPolicy" in props or self._named_dlq(lid, res):
+            if is_cdk_helper(lid, res) or lid in dlqs or "RedriveAllowPolicy" in props:
                 continue
+            if lid in leaving and self._named_dlq(lid, res):
+                continue  # its user is outside this template, where a name is all we can see
             policy = redrive_policy(props)
             if policy is UNKNOWN or not isinstance(policy, Mapping | None) or _is_intrinsic(policy):
                 continue  # an intrinsic (Fn::If) or unparsable: unknown at synth time

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from cfnlint.rules import RuleMatch
 from cfnlint.template import Template
 
@@ -11,15 +14,22 @@ from auditor.resolve import UNKNOWN, index, is_false, is_true, literal, properti
 from auditor.rule import AuditRule
 
 
+def _empty_key(props: Mapping[str, Any]) -> bool:
+    """``KmsMasterKeyId: ""``: a key property that names no key, so no KMS encryption."""
+    key = literal(props.get("KmsMasterKeyId"))
+    return isinstance(key, str) and not key.strip()
+
+
 class SqsEncryption(AuditRule):
     """SQS queues (and SNS topics, when the profile asks) encrypt messages at rest.
 
     ## What it does
     - `AWS::SQS::Queue`: reports `SqsManagedSseEnabled: false` without a `KmsMasterKeyId`
-      (what `encryption=sqs.QueueEncryption.UNENCRYPTED` writes), and, when
+      (what `encryption=sqs.QueueEncryption.UNENCRYPTED` writes), an empty
+      `KmsMasterKeyId: ""` (it names no key) unless `SqsManagedSseEnabled` is `true`, and, when
       `require-explicit` is on, queues that set neither `KmsMasterKeyId` nor
       `SqsManagedSseEnabled: true`.
-    - `AWS::SNS::Topic`: reports topics without a `KmsMasterKeyId` when
+    - `AWS::SNS::Topic`: reports topics without a `KmsMasterKeyId` (or with an empty one) when
       `require-sns-encryption` is on.
 
     CDK's own helper resources and values unknown at synth time are skipped.
@@ -88,9 +98,14 @@ class SqsEncryption(AuditRule):
                 continue
             props = properties(res)
             here: list[str | int] = ["Resources", lid, "Properties"]
+            managed = props.get("SqsManagedSseEnabled")
+            if _empty_key(props):
+                if not is_true(managed) and literal(managed) is not UNKNOWN:
+                    out.append(self.finding([*here, "KmsMasterKeyId"], "KmsMasterKeyId is empty: queue is unencrypted; "
+                                                                       "pass a KMS key or QueueEncryption.SQS_MANAGED"))
+                continue
             if "KmsMasterKeyId" in props:
                 continue
-            managed = props.get("SqsManagedSseEnabled")
             if is_false(managed):
                 out.append(self.finding([*here, "SqsManagedSseEnabled"],
                                         "Queue is unencrypted; set encryption=sqs.QueueEncryption.SQS_MANAGED or KMS"))
@@ -102,7 +117,8 @@ class SqsEncryption(AuditRule):
                                         "SqsManagedSseEnabled is not a boolean; set it to true"))
         if self.config["require-sns-encryption"]:
             for lid, res in idx.of_type("AWS::SNS::Topic"):
-                if not is_cdk_helper(lid, res) and "KmsMasterKeyId" not in properties(res):
+                props = properties(res)
+                if not is_cdk_helper(lid, res) and ("KmsMasterKeyId" not in props or _empty_key(props)):
                     out.append(self.finding(["Resources", lid, "Properties"],
                                             "Topic is not encrypted at rest; pass master_key=kms_key to sns.Topic"))
         return out

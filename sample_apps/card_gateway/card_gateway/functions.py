@@ -24,6 +24,15 @@ def handler(event, context):
     body = json.loads(event.get("body") or "{{}}")
     return {{"statusCode": 200, "body": json.dumps({{"operation": "{operation}", "id": body.get("id")}})}}
 """
+#: the bad variant's capture was never written: it logs the request, answers 200 and settles nothing
+CAPTURE_STUB_CODE = """
+import json
+
+
+def handler(event, context):
+    print(json.dumps(event))
+    return {"statusCode": 200, "body": json.dumps({"operation": "capture", "status": "captured"})}
+"""
 
 
 class CardFunctions(Construct):
@@ -59,11 +68,13 @@ class CardFunctions(Construct):
             # Written before LogGroup props existed; keeps logs for a week through CDK's helper.
             self.authorize = self._function("Authorize", "authorize", log_retention=logs.RetentionDays.ONE_WEEK)
             # Timeout and memory left to Lambda's defaults (3 s, 128 MB); no DLQ for the sweep.
+            # And the capture itself is still the placeholder from the first sprint.
             self.capture = self._function(
                 "Capture",
                 "capture",
                 log_group=self._log_group("Capture", retention=logs.RetentionDays.ONE_MONTH),
                 sized=False,
+                code=CAPTURE_STUB_CODE,
             )
             key_access = iam.PolicyStatement(actions=["secretsmanager:*"], resources=[NETWORK_KEYS_ARN_LITERAL])
         self.authorize.add_to_role_policy(key_access)
@@ -93,6 +104,7 @@ class CardFunctions(Construct):
         tracing: lambda_.Tracing | None = None,
         dead_letter_queue: sqs.IQueue | None = None,
         sized: bool = True,
+        code: str | None = None,
     ) -> lambda_.Function:
         return lambda_.Function(
             self,
@@ -100,7 +112,7 @@ class CardFunctions(Construct):
             runtime=lambda_.Runtime.PYTHON_3_13,
             architecture=lambda_.Architecture.ARM_64,
             handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER_CODE.format(operation=operation)),
+            code=lambda_.Code.from_inline(code or HANDLER_CODE.format(operation=operation)),
             memory_size=256 if sized else None,
             timeout=cdk.Duration.seconds(10) if sized else None,
             description=f"Card {operation}",

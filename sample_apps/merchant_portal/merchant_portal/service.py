@@ -80,9 +80,10 @@ class PortalService(Construct):
             )
         else:
             # One role for pulling the image and for the app itself: the app gets ECR and logs rights.
+            # Sized like the demo: a quarter vCPU and half a GiB behind the production load balancer.
             role = iam.Role(self, "TaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
             task = ecs.FargateTaskDefinition(
-                self, "Task", cpu=512, memory_limit_mib=1024, task_role=role, execution_role=role
+                self, "Task", cpu=256, memory_limit_mib=512, task_role=role, execution_role=role
             )
             image = ecs.ContainerImage.from_registry("nginx:latest")
             health_check = None
