@@ -341,11 +341,12 @@ def _python(lines: list[str], start: int, roots: _Roots) -> SynthError:
     user = [f for f in frames if not _is_library(f.file, roots)]
     inside = [(f, rel) for f in user if (rel := _relative(f.file, roots))]
     text: list[str] = []
+    frame: _PyFrame | None
     if inside:
         frame, rel = inside[-1]
         location = ErrorLocation(file=rel, line=frame.line, column=None, message=exception)
     else:
-        frame, rel = (user[-1], None) if user else (None, None)
+        frame, rel = (user[-1] if user else None), None
         location = ErrorLocation(file=None, line=None, column=None, message=exception)
     if frame:
         text.append(f'File "{rel or frame.file}", line {frame.line}' + (f", in {frame.func}" if frame.func else ""))

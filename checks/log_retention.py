@@ -130,10 +130,10 @@ class LogRetention(AuditRule):
         groups: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}  # name text -> groups with that name
         unresolved = False  # a group name we cannot read may belong to any function
         for lid, res in idx.of_type(LOG_GROUP, LOG_RETENTION):
-            name = properties(res).get("LogGroupName")
-            text = sub_text(name) if name is not None else None
+            group_name = properties(res).get("LogGroupName")
+            text = sub_text(group_name) if group_name is not None else None
             if text is None:
-                unresolved |= name is not None
+                unresolved |= group_name is not None
                 continue
             groups.setdefault(text, []).append((lid, res))
 

@@ -132,10 +132,10 @@ class SecretsRotation(AuditRule):
                                         f"Rotation function {tgt} is not in this template; point the schedule at an "
                                         "existing function or use hosted rotation"))
         for secret, managed in sorted(self._database_secrets(idx).items()):
-            res = idx.resources.get(secret)
-            if res is None or res.get("Type") != SECRET or secret in rotated or managed:
+            secret_res = idx.resources.get(secret)
+            if secret_res is None or secret_res.get("Type") != SECRET or secret in rotated or managed:
                 continue
-            if not is_cdk_helper(secret, res):
+            if not is_cdk_helper(secret, secret_res):
                 out.append(self.finding(["Resources", secret],
                                         "Database secret never rotates; call add_rotation_single_user() on the "
                                         "database"))

@@ -231,7 +231,7 @@ class SecurityGroups(AuditRule):
         ``db.connections.allow_default_port_from_any_ipv4()`` writes) is resolved to the port
         the database listens on.
         """
-        ports = []
+        ports: list[int | None] = []
         for key in ("FromPort", "ToPort"):
             if key not in rule:
                 ports.append(-1)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from auditor.assembly import Assembly, Stack
 from auditor.checks.alarms import Alarms
 from auditor.checks.ecs_task_size import task_units
 from auditor.checks.security_groups import internet_cidr
 from auditor.checks.stub_code import StubCode, _marker_pattern, node_stub, python_stub
-
-from auditor.assembly import Assembly, Stack
 from auditor.registry import find_check
 from auditor.resolve import UNKNOWN, engine_default_port, index, resolved
 
