@@ -176,7 +176,8 @@ def run(
                           tool=tool_versions())  # fmt: skip
         synth = synth_info(result)
         if not result.ok:
-            return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version))
+            return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version),
+                          source_root=str(root))  # fmt: skip
         assembly = load_assembly(out_dir, synth_warnings=result.warnings, source_root=root if sources else None)
         return check(
             [assembly],

@@ -130,7 +130,7 @@ def _finding(
         property_path=prop,
         remediation=fix,
         reported_by=reporter,
-        source=stack.sources.find(construct_path),
+        source=stack.sources.find(construct_path or stack.name),  # a stack-wide finding: where the stack is made
     )
 
 

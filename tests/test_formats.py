@@ -134,6 +134,8 @@ def test_github_actions_example_runs(cli, workdir: Path):
     audit = next(s for s in steps if s.get("id") == "audit")
     r = _run_like(cli, shlex.split(audit["run"]))
     assert r.exit_code == 1  # the sample has an unsuppressed error: the job fails, as it should
+    annotations = [ln for ln in r.stdout.splitlines() if ln]
+    assert annotations and all(ln.startswith(("::error ", "::warning ", "::notice ")) for ln in annotations)
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif"))
     sarif = json.loads(Path(upload["with"]["sarif_file"]).read_text())
     assert sarif["runs"][0]["results"]

@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from auditor.findings import Finding, Severity
 from auditor.report.model import Report
-from auditor.report.where import location, resource, source_text, template_text
+from auditor.report.where import caller_text, location, location_key, resource, source_text, template_text
 from auditor.synth_errors import strip_ansi
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -99,7 +99,9 @@ def _print_finding(con: Console, f: Finding) -> None:
     )
     where = resource(f) + (f" ({f.logical_id})" if f.construct_path and f.logical_id else "")
     template = f", {template_text(f)}" if source_text(f) else ""
-    con.print(f"      [dim]{_safe(where)}{_safe(template)}[/]")
+    caller = caller_text(f)
+    called = f"; called from {caller}" if caller else ""
+    con.print(f"      [dim]{_safe(where)}{_safe(template)}{_safe(called)}[/]")
     if f.remediation:
         con.print(f"      [green]fix:[/] {_safe(f.remediation)}")
 
@@ -117,7 +119,7 @@ def render_concise(report: Report) -> str:
             first = strip_ansi(synth.error or "cdk synth failed").splitlines() or ["cdk synth failed"]
             lines.append(f"{report.app or '.'}: synth-error {first[-1]}")
         return "\n".join(lines) + "\n"
-    for f in sorted(report.active(), key=lambda f: (location(f), f.check_id, f.message)):
+    for f in sorted(report.active(), key=lambda f: (location_key(f), f.check_id, f.message)):
         message = strip_ansi(f.message).replace("\n", " ")
         lines.append(f"{strip_ansi(location(f))}: {f.check_id} [{strip_ansi(f.slug)}] {message}")
     s = report.summary()

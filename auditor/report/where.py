@@ -42,3 +42,19 @@ def location(f: Finding, cwd: Path | None = None) -> str:
 
 def resource(f: Finding) -> str:
     return f.construct_path or f.logical_id or "(template)"
+
+
+def location_key(f: Finding) -> tuple[str, int, int]:
+    """Sort by where to fix it: file, then line and column as numbers."""
+    if f.source is not None:
+        return f.source.file, f.source.line, f.source.column or 0
+    return template_file(f), f.line or 0, 0
+
+
+def caller_text(f: Finding) -> str | None:
+    """The call of the user's own helper that made the construct (the second user frame),
+    when the innermost one is inside that helper."""
+    if f.source is None or len(f.source.frames) < 2:
+        return None
+    caller = f.source.frames[1]
+    return f"{caller.file}:{caller.line}" + (f" ({caller.function})" if caller.function else "")

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PaymentFunctions } from './functions';
+import { OnCallAlarms } from './monitoring';
 import { PartnerDomain, PartnerTruststore } from './partner-domain';
 import { Variant } from './variant';
 
@@ -48,6 +49,13 @@ export class ApiStack extends cdk.Stack {
     api.root.addResource('refunds').addMethod('POST', new apigw.LambdaIntegration(functions.refund));
     if (good) {
       new PartnerDomain(this, 'PartnerDomain', { restApi: api, truststore: truststore.bucket });
+      // The bad variant pages nobody: a failing authorizer is noticed by the acquirers first.
+      new OnCallAlarms(this, 'Alarms', {
+        metrics: {
+          AuthorizeErrors: functions.authorize.metricErrors(),
+          Api5xx: api.metricServerError(),
+        },
+      });
     }
   }
 }

@@ -4,6 +4,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OnCallAlarms } from './monitoring';
 import { Variant } from './variant';
 
 /** The replica of the ledger archive, kept by the platform team in eu-west-1 (named literally). */
@@ -45,6 +46,12 @@ export class DataStack extends cdk.Stack {
       // Without a DLQ a refund that always fails is retried until retention drops it: the refund is lost.
       deadLetterQueue: good ? { queue: this.deadLetterQueue('RefundDlq'), maxReceiveCount: 5 } : undefined,
     });
+    if (good) {
+      new OnCallAlarms(this, 'Alarms', {
+        metrics: { SettlementBacklog: this.settlementQueue.metricApproximateAgeOfOldestMessage() },
+        threshold: 900,
+      });
+    }
   }
 
   private ledgerCluster(vpc: ec2.IVpc, variant: Variant): rds.DatabaseCluster {
