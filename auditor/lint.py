@@ -45,8 +45,14 @@ from cfnlint.rules import CloudFormationLintRule, Rules
 from cfnlint.runner import run_template_by_data
 from cfnlint.version import __version__ as CFN_LINT_VERSION
 
-#: cfn-lint minor releases whose internals the fast path was checked against
-FAST_PATH_VERSIONS = ("1.58",)
+#: cfn-lint minor releases whose internals the fast path was checked against (the parity
+#: test, fast path forced, on 1.54.0, 1.55.0/.1, 1.56.0/.3, 1.57.0/.2, 1.58.0). Not 1.53:
+#: its ``Context.module_names`` counts only ``::MODULE`` resources, and ``_module_names``
+#: below is 1.54+'s definition (also ``AWS::Serverless::``), so a SAM resource in a
+#: template without the transform loses E1010/E6101 matches. Not 1.50-1.52: parity held,
+#: but ``module_names`` is absent (1.50) or a plain field (1.51, 1.52), which
+#: ``tests/test_lint_adapter.py`` does not expect.
+FAST_PATH_VERSIONS = ("1.54", "1.55", "1.56", "1.57", "1.58")
 
 
 def fast_path_enabled(version: str, forced: str | None = None) -> bool:

@@ -89,6 +89,8 @@ def test_public_api_fallback_agrees_with_the_fast_path(monkeypatch: pytest.Monke
 
 
 def test_fast_path_only_on_checked_releases() -> None:
-    assert lint.fast_path_enabled("1.58.0")
-    assert not lint.fast_path_enabled("1.99.0") and not lint.fast_path_enabled("2.0.0")
+    for checked in ("1.54.0", "1.55.1", "1.56.3", "1.57.2", "1.58.0"):
+        assert lint.fast_path_enabled(checked), checked
+    for other in ("1.50.1", "1.52.1", "1.53.3", "1.59.0", "1.99.0", "2.0.0"):
+        assert not lint.fast_path_enabled(other), other
     assert lint.fast_path_enabled("1.99.0", forced="1") and not lint.fast_path_enabled("1.58.0", forced="0")
