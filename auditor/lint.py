@@ -33,7 +33,7 @@ import functools
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,12 @@ if FAST_PATH:  # private modules: imported only where they were checked
         import cfnlint.jsonschema._filter
         import cfnlint.jsonschema.validators as _cfn_validators
         from cfnlint.context import create_context_for_template
+        from cfnlint.decode.cfn_yaml import CfnFullLoader as _CfnFullLoader
+        from cfnlint.decode.cfn_yaml import NodeConstructor as _NodeConstructor
+        from cfnlint.decode.cfn_yaml import SafeConstructor as _SafeConstructor  # PyYAML's, as cfn-lint uses it
+        from cfnlint.decode.node import dict_node as _dict_node
         from cfnlint.graph import Graph
+        from cfnlint.jsonschema._keywords import enum as _ENUM
         from cfnlint.runner.template.runner import _run_template_per_config
         from cfnlint.template.template import Template
     except ImportError:  # a forced fast path on a release that moved them: stay correct
@@ -78,8 +83,62 @@ Decoded = tuple[Any, list[Match]]
 
 def decode(path: Path) -> Decoded:
     """cfn-lint's decoder (JSON or YAML, every value knowing its line) on ``path``."""
-    template, matches = _decode(str(path))
+    with _linear_yaml_maps():
+        template, matches = _decode(str(path))
     return template, list(matches or [])
+
+
+_YAML_MAP = "tag:yaml.org,2002:map"
+_YAML_MERGE = "tag:yaml.org,2002:merge"
+
+
+@contextmanager
+def _linear_yaml_maps() -> Iterator[None]:
+    """cfn-lint's YAML map constructor, without its quadratic duplicate-key search, while
+    the block runs (restored on exit; a no-op off the fast path).
+
+    cfn-lint compares each key of a mapping with every key before it (``for key_dup in
+    mapping: if key_dup == key``), so decoding a template's ``Resources`` grows with the
+    square of its resources (30% of a 5,000-resource scan). ``_yaml_map`` finds the
+    same duplicates by hashing: when a mapping has none (no equal keys, no ``None`` or
+    unhashable key, no merge key) cfn-lint's loop would find nothing and the result is
+    built exactly as cfn-lint builds it; otherwise cfn-lint's own constructor runs, so
+    every parse error stays cfn-lint's, word for word.
+    """
+    table = _CfnFullLoader.__dict__.get("yaml_constructors")
+    original = table.get(_YAML_MAP) if isinstance(table, dict) else None
+    if not FAST_PATH or original is not _NodeConstructor.construct_yaml_map:  # off, moved, or already active
+        yield
+        return
+    assert isinstance(table, dict)
+    table[_YAML_MAP] = _yaml_map
+    try:
+        yield
+    finally:
+        table[_YAML_MAP] = original
+
+
+def _yaml_map(loader: Any, node: Any) -> Any:
+    pairs = node.value
+    if (
+        len(pairs) < _KEY_INDEX_MIN
+        or getattr(node, "using_merge", False)
+        or any(key_node.tag == _YAML_MERGE for key_node, _ in pairs)
+    ):
+        return _NodeConstructor.construct_yaml_map(loader, node)
+    loader.flatten_mapping(node)  # as cfn-lint does first (without merge keys: tags only)
+    seen: set[Any] = set()
+    for key_node, value_node in node.value:  # constructed in cfn-lint's order (same errors first)
+        key = loader.construct_object(key_node, False)
+        loader.construct_object(value_node, False)
+        try:
+            if key is None or key in seen:
+                return _NodeConstructor.construct_yaml_map(loader, node)  # cfn-lint's error, exactly
+            seen.add(key)
+        except TypeError:  # unhashable: cfn-lint reports it
+            return _NodeConstructor.construct_yaml_map(loader, node)
+    (obj,) = _SafeConstructor.construct_yaml_map(loader, node)
+    return _dict_node(obj, node.start_mark, node.end_mark, getattr(node, "using_merge", False))
 
 
 @functools.cache
@@ -154,6 +213,10 @@ def fast_cfn_lint() -> Iterator[None]:
     - ``Context``/``Path``/``Validator``/``FunctionFilter.evolve`` call
       ``dataclasses.fields(cls)`` on every step down a template (~10% of the run);
       a class's fields never change, so they are looked up once per class.
+    - the JSON-schema ``enum`` keyword compares a value with each allowed one in
+      Python; cfn-lint checks every ``Ref`` against an enum of every parameter and
+      resource, and every ``Fn::GetAtt`` against one of every resource, so that is
+      quadratic in the template's size (see ``_fast_enum``).
 
     Restored on exit, so plain cfn-lint in the same process is untouched. A no-op off
     the fast path.
@@ -165,6 +228,8 @@ def fast_cfn_lint() -> Iterator[None]:
     classes: dict[Any, Any] = {}
 
     def create(validators: Any = None, function_filter: Any = None, fn_resolvers: Any = None) -> Any:
+        if isinstance(validators, Mapping) and (fast := _fast_enum(validators.get("enum"))) is not None:
+            validators = {**validators, "enum": fast}
         try:
             key = (
                 tuple((validators or {}).items()),
@@ -198,8 +263,90 @@ def fast_cfn_lint() -> Iterator[None]:
         _cfn_validators.create = original
         for m in modules:
             m.fields = dataclasses.fields
+        _ENUM_INDEXES.clear()
+        _FAST_ENUMS.clear()
         if module_names is not None:
             context_cls.module_names = module_names
+
+
+#: enums at least this long are looked up in a set (shorter ones: cfn-lint's loop is cheaper)
+_ENUM_INDEX_MIN = 64
+_ENUM_INDEXES: dict[tuple[Any, ...], tuple[list[Any], frozenset[str] | None]] = {}
+_FAST_ENUMS: dict[Any, Callable[..., Iterator[Any]]] = {}
+_BOOLEAN_WORDS = ("true", "false")
+#: cfn-lint rules whose ``enum`` keyword yields only what cfn-lint's ``enum`` yields
+#: (E3030 hands parameters' values to W2030, which re-labels the same errors)
+_ENUM_RULES = frozenset({"E3030", "W2030"})
+
+
+def _fast_enum(keyword: Any) -> Callable[..., Iterator[Any]] | None:
+    """``keyword`` (a validator's ``enum`` function) with a set lookup in front, or None
+    for a function this was not checked against. One wrapper per function, so
+    memoized validator classes stay shared.
+
+    cfn-lint's ``enum`` yields nothing when ``equal(instance, each)`` holds for some
+    allowed value, and ``equal`` compares two strings as ``str(a) == str(b)`` unless
+    either one is ``true``/``false`` (any case), which compare as booleans. So when
+    ``instance`` and every allowed value are strings and none of them is a boolean word,
+    ``instance`` is allowed exactly when it is in the set of allowed values, and nothing
+    is yielded. Everything else, and every value that is not allowed (its message lists
+    the enum), goes through the function itself. E3030 and W2030 call that same
+    ``enum`` (W2030 re-labels its errors), so they yield nothing then too.
+    """
+    if keyword is None or isinstance(keyword, _FastEnum):
+        return None
+    known = keyword is _ENUM or (
+        getattr(getattr(keyword, "__self__", None), "id", None) in _ENUM_RULES
+        and getattr(keyword, "__name__", None) == "enum"
+        and getattr(getattr(keyword, "__func__", None), "__globals__", {}).get("enum") is _ENUM
+    )
+    if not known:
+        return None
+    try:
+        fast = _FAST_ENUMS.get(keyword)
+        if fast is None:
+            fast = _FAST_ENUMS[keyword] = _FastEnum(keyword)
+    except TypeError:  # unhashable: leave it alone
+        return None
+    return fast
+
+
+class _FastEnum:
+    __slots__ = ("keyword",)
+
+    def __init__(self, keyword: Callable[..., Iterator[Any]]) -> None:
+        self.keyword = keyword
+
+    def __call__(self, validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if isinstance(instance, str) and instance.lower() not in _BOOLEAN_WORDS:
+            allowed = _enum_index(enums)
+            if allowed is not None and instance in allowed:
+                return iter(())
+        return self.keyword(validator, enums, instance, schema)
+
+
+def _enum_index(enums: Any) -> frozenset[str] | None:
+    """The set of a long enum of plain strings (None: short, or not only such strings).
+
+    cfn-lint builds these lists afresh for each value it checks (``Context.refs``,
+    ``list(context.resources)``), so they are indexed by content: a cached copy is
+    reused when it equals ``enums`` element by element (the same string objects, so
+    the comparison is cheap); the set is built only when the list is new.
+    """
+    if not isinstance(enums, list) or len(enums) < _ENUM_INDEX_MIN:
+        return None
+    first, last = enums[0], enums[-1]
+    if not isinstance(first, str) or not isinstance(last, str):
+        return None
+    key = (len(enums), first, last)
+    hit = _ENUM_INDEXES.get(key)
+    if hit is not None and hit[0] == enums:
+        return hit[1]
+    plain = all(isinstance(e, str) and e.lower() not in _BOOLEAN_WORDS for e in enums)
+    if len(_ENUM_INDEXES) >= 16:
+        _ENUM_INDEXES.clear()
+    _ENUM_INDEXES[key] = (list(enums), frozenset(enums) if plain else None)
+    return _ENUM_INDEXES[key][1]
 
 
 def _hashable(value: Any) -> Any:
@@ -269,6 +416,9 @@ def _shared_conditions(cfn: Any) -> Any:
 
 
 _LAZY = frozenset({"transform_pre", "conditions", "graph", "context"})
+#: mappings at least this big are searched through a key index (smaller ones: a scan is cheaper)
+_KEY_INDEX_MIN = 32
+_MISSING = object()
 
 
 class LazyTemplate(Template if FAST_PATH else object):  # type: ignore[misc]
@@ -332,6 +482,41 @@ class LazyTemplate(Template if FAST_PATH else object):  # type: ignore[misc]
         if cached is None:
             cached = self.__dict__["_valid_getatts"] = super().get_valid_getatts()
         return cached
+
+    def get_location_yaml(self, text: Any, path: Any) -> Any:
+        # cfn-lint finds the key a match points at by comparing it with every key of its
+        # mapping (``for key in text: if key == path[0]``): a match on a resource
+        # (``["Resources", id]``) scans every resource, quadratic in the template's size.
+        # In a dict at most one key equals ``path[0]`` and hashing finds that same key, so
+        # big mappings look it up in a key index instead; anything else (lists, small or
+        # odd mappings, unhashable keys) goes through cfn-lint's own code unchanged.
+        if not path or not isinstance(text, dict) or len(text) < _KEY_INDEX_MIN:
+            return super().get_location_yaml(text, path)
+        try:
+            key = self._stored_key(text, path[0])
+        except TypeError:  # an unhashable path element: cfn-lint's scan decides
+            return super().get_location_yaml(text, path)
+        result = None
+        if len(path) > 1:
+            with suppress(KeyError, TypeError):  # as cfn-lint: a path into a missing key or a string
+                result = self.get_location_yaml(text[path[0]], path[1:])
+        if not result and key is not _MISSING:
+            with suppress(AttributeError):  # a key without a position (an int key): as cfn-lint
+                result = self._loc(key)
+        return result
+
+    def _stored_key(self, mapping: dict[Any, Any], wanted: Any) -> Any:
+        """The key object of ``mapping`` equal to ``wanted`` (it carries the position), or
+        ``_MISSING``; from an index of the mapping's keys built once per mapping."""
+        indexes: dict[int, tuple[dict[Any, Any], int, dict[Any, Any]]] = self.__dict__.setdefault("_key_indexes", {})
+        hit = indexes.get(id(mapping))
+        if hit is None or hit[0] is not mapping or hit[1] != len(mapping):
+            hit = indexes[id(mapping)] = (mapping, len(mapping), {k: k for k in mapping})
+        key = hit[2].get(wanted, _MISSING)
+        if key is _MISSING and wanted in mapping:  # the mapping changed since: index it again
+            hit = indexes[id(mapping)] = (mapping, len(mapping), {k: k for k in mapping})
+            key = hit[2].get(wanted, _MISSING)
+        return key
 
 
 def _graph(cfn: Any) -> Any:
