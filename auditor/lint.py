@@ -28,10 +28,12 @@ release every template goes through the public API: slower, same findings.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -66,12 +68,18 @@ if FAST_PATH:  # private modules: imported only where they were checked
         import cfnlint.jsonschema._filter
         import cfnlint.jsonschema.validators as _cfn_validators
         from cfnlint.context import create_context_for_template
+        from cfnlint.context.conditions import Unsatisfiable as _Unsatisfiable
         from cfnlint.decode.cfn_yaml import CfnFullLoader as _CfnFullLoader
         from cfnlint.decode.cfn_yaml import NodeConstructor as _NodeConstructor
         from cfnlint.decode.cfn_yaml import SafeConstructor as _SafeConstructor  # PyYAML's, as cfn-lint uses it
         from cfnlint.decode.node import dict_node as _dict_node
         from cfnlint.graph import Graph
+        from cfnlint.helpers import ensure_list as _ensure_list
+        from cfnlint.helpers import is_function as _is_function
+        from cfnlint.jsonschema import ValidationError as _ValidationError
         from cfnlint.jsonschema._keywords import enum as _ENUM
+        from cfnlint.jsonschema._utils import equal as _EQUAL
+        from cfnlint.rules.helpers import get_value_from_path as _get_value_from_path
         from cfnlint.runner.template.runner import _run_template_per_config
         from cfnlint.template.template import Template
     except ImportError:  # a forced fast path on a release that moved them: stay correct
@@ -188,7 +196,214 @@ def lint_template(template: Any, config: ConfigMixIn, rules: Rules) -> Iterator[
         return
     config.set_template_args(template)
     cfn = LazyTemplate(None, template, config.regions, config.parameters)
-    yield from _dedup(_run_template_per_config(cfn, config, rules))
+    with _cheap_uniqueness_compares(rules), _indexed_subnet_overlaps(rules):
+        yield from _dedup(_run_template_per_config(cfn, config, rules))
+
+
+#: cfn-lint's rule that compares every pair of same-type resources' primary identifiers
+_UNIQUENESS_RULE = "E3019"
+
+
+@contextmanager
+def _cheap_uniqueness_compares(rules: Rules) -> Iterator[None]:
+    """E3019 with a cheap ``equal`` while the block runs (its own is restored after).
+
+    E3019 compares each resource's primary identifiers with those of every earlier
+    resource of its type (``for seen in seens: if equal(seen.instance, ...)``): k² calls
+    of cfn-lint's ``equal`` for k log groups named in the template, each a recursive walk.
+    The loop stays (it is cfn-lint's; the count of comparisons does not change) but each
+    comparison becomes a lookup and a tuple comparison (``_canonical_equal``).
+    """
+    rule = rules.data.get(_UNIQUENESS_RULE) if FAST_PATH else None
+    method = getattr(type(rule), "_validate_resource_type_uniqueness", None)
+    names = getattr(method, "__globals__", None)
+    if not isinstance(names, dict) or names.get("equal") is not _EQUAL:
+        yield
+        return
+    canonical: dict[int, tuple[Any, Any]] = {}
+    names["equal"] = functools.partial(_canonical_equal, canonical)
+    try:
+        yield
+    finally:
+        names["equal"] = _EQUAL
+
+
+#: cfn-lint's rule that compares every subnet's CIDR with every earlier subnet's of its VPC
+_SUBNET_RULE = "E3060"
+
+
+@contextmanager
+def _indexed_subnet_overlaps(rules: Rules) -> Iterator[None]:
+    """E3060 with its subnets indexed by address while the block runs.
+
+    E3060 (``VpcSubnetOverlap.validate``) walks every earlier subnet of the VPC for each
+    subnet, evolving a validator and a context for each pair before it compares the two
+    CIDRs: k² for k subnets (2,500 in a 20,000-resource template). ``_subnet_overlaps``
+    is that method, line for line, except that the walk visits only the earlier subnets
+    it could report: every one saved under conditions (cfn-lint's own code decides
+    those), and the unconditioned ones whose CIDR overlaps (found in an index). For an
+    unconditioned one, cfn-lint's evolving cannot fail (no conditions to pin) and only
+    an overlap yields anything, so skipping the others changes nothing.
+    """
+    rule = rules.data.get(_SUBNET_RULE) if FAST_PATH else None
+    if type(rule).__name__ != "VpcSubnetOverlap" or not callable(getattr(rule, "_create_network", None)):
+        yield
+        return
+    rule.validate = functools.partial(_subnet_overlaps, rule)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        del rule.validate  # type: ignore[union-attr]
+
+
+def _subnet_overlaps(rule: Any, validator: Any, keywords: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """cfn-lint 1.58's ``VpcSubnetOverlap.validate``, walking ``_SubnetIndex.candidates``."""
+    for vpc_id, vpc_validator in _get_value_from_path(validator=validator, instance=instance, path=deque(["VpcId"])):
+        if not isinstance(vpc_id, str | dict):
+            return
+        fn_k, fn_v = _is_function(vpc_id)
+        if fn_k == "Fn::GetAtt":
+            vpc_id = _ensure_list(fn_v)[0].split(".")[0]
+        elif fn_k == "Ref":
+            vpc_id = fn_v
+        elif fn_k:
+            return  # a function that cannot be resolved
+        if not validator.is_type(vpc_id, "string"):
+            return
+        if vpc_id not in rule._subnets:
+            rule._subnets[vpc_id] = []
+        saved = _SubnetIndex.of(rule, vpc_id)
+        for key in ["CidrBlock", "Ipv6CidrBlock"]:
+            for cidr_block, cidr_block_validator in _get_value_from_path(
+                validator=vpc_validator, instance=instance, path=deque([key])
+            ):
+                cidr_network = rule._create_network(cidr_block)
+                if not cidr_network:
+                    continue
+                for saved_subnet, conditions in saved.candidates(cidr_network):
+                    try:
+                        cidr_block_validator.evolve(
+                            context=cidr_block_validator.context.evolve(
+                                conditions=cidr_block_validator.context.conditions.evolve(conditions)
+                            )
+                        )
+                    except _Unsatisfiable:
+                        continue
+                    if rule._validate_subnets(cidr_network, saved_subnet):
+                        yield _ValidationError(
+                            f"{str(cidr_network)!r} overlaps with {str(saved_subnet)!r}",
+                            rule=rule,
+                            path=deque(list(cidr_block_validator.context.path.path)[1:]),
+                        )
+                saved.append((cidr_network, cidr_block_validator.context.conditions.status))
+
+
+class _SubnetIndex:
+    """One VPC's saved subnets (``rule._subnets[vpc]``, which it appends to), indexed:
+    CIDR blocks either nest or are disjoint, so the blocks overlapping N are those that
+    contain N's first address at a prefix no longer than N's, and those that start
+    inside N at a longer prefix."""
+
+    def __init__(self, subnets: list[Any]) -> None:
+        self.subnets = subnets
+        self.size = 0  # entries indexed
+        self.conditional: list[int] = []  # positions saved under conditions
+        self.at: dict[tuple[int, int, int], list[int]] = {}  # (version, prefix, first address) -> positions
+        self.starts: dict[tuple[int, int], list[int]] = {}  # (version, prefix) -> sorted first addresses
+        for position, entry in enumerate(subnets):
+            self._index(position, entry)
+
+    @classmethod
+    def of(cls, rule: Any, vpc_id: Any) -> _SubnetIndex:
+        subnets = rule._subnets[vpc_id]
+        indexes: dict[int, _SubnetIndex] = rule.__dict__.setdefault("_cdk_audit_subnet_index", {})
+        index = indexes.get(id(subnets))
+        if index is None or index.subnets is not subnets or index.size != len(subnets):
+            if len(indexes) > 1024:
+                indexes.clear()
+            index = indexes[id(subnets)] = cls(subnets)
+        return index
+
+    def append(self, entry: Any) -> None:
+        self.subnets.append(entry)
+        self._index(len(self.subnets) - 1, entry)
+
+    def _index(self, position: int, entry: Any) -> None:
+        self.size += 1
+        network, conditions = entry
+        if conditions:
+            self.conditional.append(position)
+            return
+        first = int(network.network_address)
+        self.at.setdefault((network.version, network.prefixlen, first), []).append(position)
+        bisect.insort(self.starts.setdefault((network.version, network.prefixlen), []), first)
+
+    def candidates(self, network: Any) -> list[Any]:
+        """The saved entries, in saving order, that cfn-lint's walk could report for ``network``."""
+        version, prefix = network.version, network.prefixlen
+        first, last = int(network.network_address), int(network.broadcast_address)
+        width = network.max_prefixlen
+        found = list(self.conditional)
+        for (v, p), starts in self.starts.items():
+            if v != version:
+                continue
+            if p <= prefix:  # a block as big or bigger: it holds our first address
+                start = first >> (width - p) << (width - p)
+                found.extend(self.at.get((v, p, start), ()))
+            else:  # a smaller block: it starts inside ours
+                lo, hi = bisect.bisect_left(starts, first), bisect.bisect_right(starts, last)
+                for start in dict.fromkeys(starts[lo:hi]):
+                    found.extend(self.at[(v, p, start)])
+        return [self.subnets[i] for i in sorted(found)]
+
+
+_NOT_PLAIN = object()
+
+
+def _canonical_equal(cache: dict[int, tuple[Any, Any]], one: Any, two: Any) -> bool:
+    """cfn-lint's ``equal(one, two)``, by comparing canonical forms where both have one.
+
+    On values built only of dicts, lists and strings that are not boolean words
+    (``true``/``false``: ``equal`` compares those as booleans) and do not start with
+    ``[`` or ``{`` (``equal`` compares a string with a container as ``str(a) == str(b)``),
+    ``equal`` is plain structural equality: dicts by keys and equal values, lists by
+    length and equal items, strings by text. Anything else is cfn-lint's ``equal``.
+    """
+    a, b = _canonical(cache, one), _canonical(cache, two)
+    if a is _NOT_PLAIN or b is _NOT_PLAIN:
+        return bool(_EQUAL(one, two))
+    return bool(a == b)
+
+
+def _canonical(cache: dict[int, tuple[Any, Any]], value: Any) -> Any:
+    hit = cache.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    form = _canonical_form(value)
+    if isinstance(value, dict | list):  # the objects E3019 keeps comparing; held, so ids stay theirs
+        if len(cache) > 100_000:
+            cache.clear()
+        cache[id(value)] = (value, form)
+    return form
+
+
+def _canonical_form(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.lower() in _BOOLEAN_WORDS or value.startswith(("[", "{")):
+            return _NOT_PLAIN
+        return ("s", str(value))
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            form = _canonical_form(v)
+            if form is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append((k, form))
+        return ("d", frozenset(items))
+    if isinstance(value, list | tuple):
+        forms = tuple(_canonical_form(v) for v in value)
+        return _NOT_PLAIN if any(f is _NOT_PLAIN for f in forms) else ("l", forms)
+    return _NOT_PLAIN
 
 
 def _dedup(matches: Iterator[Match]) -> Iterator[Match]:
@@ -216,7 +431,9 @@ def fast_cfn_lint() -> Iterator[None]:
     - the JSON-schema ``enum`` keyword compares a value with each allowed one in
       Python; cfn-lint checks every ``Ref`` against an enum of every parameter and
       resource, and every ``Fn::GetAtt`` against one of every resource, so that is
-      quadratic in the template's size (see ``_fast_enum``).
+      quadratic in the template's size (see ``_fast_enum``). That ``Ref`` enum is
+      ``Context.refs``, a new list of every name per ``Ref``: built once per set of
+      names instead (``_refs``).
 
     Restored on exit, so plain cfn-lint in the same process is untouched. A no-op off
     the fast path.
@@ -252,11 +469,14 @@ def fast_cfn_lint() -> Iterator[None]:
     modules = [m for m in users if getattr(m, "fields", None) is dataclasses.fields]
     context_cls = cfnlint.context.context.Context
     module_names = context_cls.__dict__.get("module_names")
+    refs = context_cls.__dict__.get("refs")
     _cfn_validators.create = create
     for m in modules:
         m.fields = fields
     if isinstance(module_names, functools.cached_property):
         context_cls.module_names = property(_module_names)
+    if isinstance(refs, property) and refs.fget is not None:
+        context_cls.refs = property(functools.partial(_refs, refs.fget))
     try:
         yield
     finally:
@@ -267,6 +487,9 @@ def fast_cfn_lint() -> Iterator[None]:
         _FAST_ENUMS.clear()
         if module_names is not None:
             context_cls.module_names = module_names
+        if refs is not None:
+            context_cls.refs = refs
+        _REFS.clear()
 
 
 #: enums at least this long are looked up in a set (shorter ones: cfn-lint's loop is cheaper)
@@ -394,6 +617,31 @@ def _module_names(context: Any) -> tuple[str, ...]:
         _MODULE_NAMES.clear()
     _MODULE_NAMES[id(resources)] = (resources, names)
     return names
+
+
+_REFS: dict[tuple[int, ...], tuple[tuple[Any, ...], tuple[int, ...], list[str]]] = {}
+
+
+def _refs(build: Callable[[Any], list[str]], context: Any) -> list[str]:
+    """``Context.refs`` (every parameter, resource, pseudo parameter and resolved ref
+    name, in that order), built once per set of those names rather than per ``Ref``.
+
+    Every context of a template shares its ``parameters`` and ``resources`` maps, and
+    a context never changes them; the cache keeps the maps it was built from (so an id
+    is never reused while cached) and their sizes. Its one reader, the ``refs``
+    ``dynamicValidation`` keyword, only reads the list.
+    """
+    parts = (context.parameters, context.resources, context.pseudo_parameters, context.ref_values)
+    key = tuple(id(p) for p in parts)
+    sizes = tuple(len(p) for p in parts)
+    hit = _REFS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts, strict=True)) and hit[1] == sizes:
+        return hit[2]
+    value = build(context)
+    if len(_REFS) > 64:
+        _REFS.clear()
+    _REFS[key] = (parts, sizes, value)
+    return value
 
 
 _CONDITIONS_CACHE: dict[str, Any] = {}

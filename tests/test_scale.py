@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import ipaddress
 import json
 import sys
 from collections import Counter
@@ -23,6 +24,7 @@ from typing import Any
 
 import cfnlint.decode.node
 import cfnlint.jsonschema._keywords
+import cfnlint.jsonschema._utils
 import pytest
 from cfnlint.decode import decode as cfn_lint_decode
 from cfnlint.decode import decode_str
@@ -51,6 +53,7 @@ def synthetic(n: int, edges: bool = False) -> dict[str, Any]:
     if edges:
         res = template["Resources"]
         template["Parameters"] = {"Stage": {"Type": "String", "Default": "prod"}}
+        template["Conditions"] = {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}}
         res["True"] = {"Type": "AWS::SNS::Topic"}  # a boolean word among the enum's values
         res["Edges"] = {
             "Type": "AWS::SNS::Topic",
@@ -63,6 +66,20 @@ def synthetic(n: int, edges: bool = False) -> dict[str, Any]:
             "DependsOn": ["Missing", "True"],
         }
         res["NoType"] = {"Properties": {}}  # a finding on the resource itself
+        for i, name in enumerate(("/same", "/same", "true", "TRUE", "[x]", "[x]")):  # E3019: equal names
+            res[f"Named{i}"] = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": name}}
+        overlapping = {  # E3060: the same block as Subnet0, one holding many, under conditions, IPv6
+            "Dup": {"CidrBlock": "10.0.0.0/24"},
+            "Wide": {"CidrBlock": "10.0.0.0/16"},
+            "If": {"CidrBlock": {"Fn::If": ["IsProd", "10.0.1.0/24", "10.200.0.0/24"]}},
+            "Cond": {"CidrBlock": "10.0.2.0/24"},
+            "V6": {"CidrBlock": "10.201.0.0/24", "Ipv6CidrBlock": "2001:db8::/64"},
+            "V6Wide": {"CidrBlock": "10.202.0.0/24", "Ipv6CidrBlock": "2001:db8::/56"},
+            "Inside": {"CidrBlock": "10.0.3.128/25"},
+        }
+        for name, props in overlapping.items():
+            res[f"Subnet{name}"] = {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "Vpc"}, **props}}
+        res["SubnetCond"]["Condition"] = "IsProd"
     return template
 
 
@@ -86,8 +103,8 @@ def test_fast_path_reports_what_cfn_lint_reports(tmp_path: Path, n: int, edges: 
     with lint.fast_cfn_lint():
         fast = Counter(_key(m) for m in lint.lint_template(template, checks.config, checks.rules))
     assert plain, "cfn-lint found nothing: the comparison would prove nothing"
-    if edges:  # a Ref, a GetAtt and a DependsOn to a missing resource; a resource without a Type
-        assert {"E1020", "E1010", "E3005", "E3001"} <= {k[0] for k in plain}
+    if edges:  # a Ref, a GetAtt and a DependsOn to a missing resource; no Type; names used twice
+        assert {"E1020", "E1010", "E3005", "E3001", "E3019", "E3060"} <= {k[0] for k in plain}
     assert any(len(k[6]) == 2 for k in plain), "no match on a whole resource"
     assert sorted(fast - plain) == [], "fast path only"
     assert sorted(plain - fast) == [], "cfn-lint only"
@@ -145,11 +162,24 @@ def _counting() -> Iterator[tuple[Counter[str], list[str]]]:
     """Counts what grew quadratically, by phase: keys compared while decoding
     (``str_node.__eq__``: cfn-lint's duplicate-key search), keys compared while locating
     matches (``get_location_yaml``, and how many lookups), values compared by the
-    ``enum`` keyword (cfn-lint's ``equal``). Yields the counts and the phase to set."""
+    ``enum`` keyword (cfn-lint's ``equal``), mappings compared by cfn-lint's ``equal``
+    (E3019 compares every pair of same-type resources). Yields the counts and the phase
+    to set."""
     counts: Counter[str] = Counter()
     phase = ["decode"]
     node_cls, keywords, located = cfnlint.decode.node.str_node, cfnlint.jsonschema._keywords, lint.LazyTemplate
     str_eq, equal, locate = str.__eq__, keywords.equal, located.get_location_yaml
+    utils = cfnlint.jsonschema._utils
+    mapping_equal = utils._mapping_equal
+    networks, overlaps = ipaddress._BaseNetwork, ipaddress._BaseNetwork.overlaps
+
+    def counted_overlaps(a: Any, b: Any) -> bool:
+        counts["subnet pairs"] += 1
+        return bool(overlaps(a, b))
+
+    def counted_mapping_equal(a: Any, b: Any) -> bool:
+        counts["mappings"] += 1
+        return bool(mapping_equal(a, b))
 
     def counted_eq(a: str, b: object) -> Any:
         counts[f"{phase[0]} keys"] += 1
@@ -173,11 +203,15 @@ def _counting() -> Iterator[tuple[Counter[str], list[str]]]:
     node_cls.__eq__ = counted_eq  # type: ignore[method-assign,assignment]
     keywords.equal = counted_equal  # type: ignore[attr-defined]
     located.get_location_yaml = counted_locate  # type: ignore[method-assign]
+    utils._mapping_equal = counted_mapping_equal
+    networks.overlaps = counted_overlaps  # type: ignore[method-assign]
     try:
         yield counts, phase
     finally:
         del node_cls.__eq__
         keywords.equal = equal  # type: ignore[attr-defined]
+        utils._mapping_equal = mapping_equal
+        networks.overlaps = overlaps  # type: ignore[method-assign]
         if own is None:
             del located.get_location_yaml
         else:
@@ -204,6 +238,8 @@ def test_work_grows_linearly_with_the_template(tmp_path: Path) -> None:
     per = {
         "decode keys": (150, 300),
         "enum values": (150, 300),
+        "mappings": (150, 300),
+        "subnet pairs": (150, 300),
         "locate keys": (small["lookups"], big["lookups"]),
     }
     for what, (unit_small, unit_big) in per.items():
@@ -218,3 +254,34 @@ def test_counting_is_undone() -> None:
     template, _ = decode_str("A: b\n")
     assert "__eq__" not in vars(cfnlint.decode.node.str_node) and template["A"] == "b"
     assert (lint.LazyTemplate.get_location_yaml, cfnlint.jsonschema._keywords.equal) == before
+
+
+# -- E3019's comparisons ---------------------------------------------------------------------
+
+_VALUES: list[Any] = [
+    "a", "b", "", "true", "True", "FALSE", "false", "yes", "1", "1.0", "[x]", "['a']", "{'a': 'b'}", "{",
+    1, 1.0, 0, True, False, None, [], {}, ["a"], ("a",), ["a", "b"], ["b", "a"], {"a": "b"}, {"a": "c"},
+    {"a": ["b"]}, {"a": {"Fn::Sub": "/aws/lambda/${Fn}"}}, {"a": {"Fn::Sub": "/aws/lambda/${Fn}"}, "b": "x"},
+    {1: "a"}, {True: "a"}, {"a": "true"}, {"a": "false"}, {"a": True}, {"a": 1}, {"a": "1"}, {"a": {"x"}},
+]  # fmt: skip
+
+
+def _node(value: Any) -> Any:
+    """``value`` as cfn-lint's decoder makes it (str_node, dict_node, list_node)."""
+    node = cfnlint.decode.node
+    if isinstance(value, str):
+        return node.str_node(value, None, None)
+    if isinstance(value, dict):
+        return node.dict_node({k: _node(v) for k, v in value.items()}, None, None)
+    if isinstance(value, list):
+        return node.list_node([_node(v) for v in value], None, None)
+    return value
+
+
+def test_canonical_equal_is_cfn_lints_equal() -> None:
+    equal, cache = cfnlint.jsonschema._utils.equal, dict[int, tuple[Any, Any]]()
+    values = _VALUES + [_node(v) for v in _VALUES]
+    for one in values:
+        for two in values:
+            assert lint._canonical_equal(cache, one, two) == bool(equal(one, two)), (one, two)
+    assert cache, "nothing was compared by canonical form"
