@@ -28,12 +28,14 @@ release every template goes through the public API: slower, same findings.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +74,18 @@ if FAST_PATH:  # private modules: imported only where they were checked
         import cfnlint.jsonschema._filter
         import cfnlint.jsonschema.validators as _cfn_validators
         from cfnlint.context import create_context_for_template
+        from cfnlint.context.conditions import Unsatisfiable as _Unsatisfiable
+        from cfnlint.decode.cfn_yaml import CfnFullLoader as _CfnFullLoader
+        from cfnlint.decode.cfn_yaml import NodeConstructor as _NodeConstructor
+        from cfnlint.decode.cfn_yaml import SafeConstructor as _SafeConstructor  # PyYAML's, as cfn-lint uses it
+        from cfnlint.decode.node import dict_node as _dict_node
         from cfnlint.graph import Graph
+        from cfnlint.helpers import ensure_list as _ensure_list
+        from cfnlint.helpers import is_function as _is_function
+        from cfnlint.jsonschema import ValidationError as _ValidationError
+        from cfnlint.jsonschema._keywords import enum as _ENUM
+        from cfnlint.jsonschema._utils import equal as _EQUAL
+        from cfnlint.rules.helpers import get_value_from_path as _get_value_from_path
         from cfnlint.runner.template.runner import _run_template_per_config
         from cfnlint.template.template import Template
     except ImportError:  # a forced fast path on a release that moved them: stay correct
@@ -84,8 +97,62 @@ Decoded = tuple[Any, list[Match]]
 
 def decode(path: Path) -> Decoded:
     """cfn-lint's decoder (JSON or YAML, every value knowing its line) on ``path``."""
-    template, matches = _decode(str(path))
+    with _linear_yaml_maps():
+        template, matches = _decode(str(path))
     return template, list(matches or [])
+
+
+_YAML_MAP = "tag:yaml.org,2002:map"
+_YAML_MERGE = "tag:yaml.org,2002:merge"
+
+
+@contextmanager
+def _linear_yaml_maps() -> Iterator[None]:
+    """cfn-lint's YAML map constructor, without its quadratic duplicate-key search, while
+    the block runs (restored on exit; a no-op off the fast path).
+
+    cfn-lint compares each key of a mapping with every key before it (``for key_dup in
+    mapping: if key_dup == key``), so decoding a template's ``Resources`` grows with the
+    square of its resources (30% of a 5,000-resource scan). ``_yaml_map`` finds the
+    same duplicates by hashing: when a mapping has none (no equal keys, no ``None`` or
+    unhashable key, no merge key) cfn-lint's loop would find nothing and the result is
+    built exactly as cfn-lint builds it; otherwise cfn-lint's own constructor runs, so
+    every parse error stays cfn-lint's, word for word.
+    """
+    table = _CfnFullLoader.__dict__.get("yaml_constructors")
+    original = table.get(_YAML_MAP) if isinstance(table, dict) else None
+    if not FAST_PATH or original is not _NodeConstructor.construct_yaml_map:  # off, moved, or already active
+        yield
+        return
+    assert isinstance(table, dict)
+    table[_YAML_MAP] = _yaml_map
+    try:
+        yield
+    finally:
+        table[_YAML_MAP] = original
+
+
+def _yaml_map(loader: Any, node: Any) -> Any:
+    pairs = node.value
+    if (
+        len(pairs) < _KEY_INDEX_MIN
+        or getattr(node, "using_merge", False)
+        or any(key_node.tag == _YAML_MERGE for key_node, _ in pairs)
+    ):
+        return _NodeConstructor.construct_yaml_map(loader, node)
+    loader.flatten_mapping(node)  # as cfn-lint does first (without merge keys: tags only)
+    seen: set[Any] = set()
+    for key_node, value_node in node.value:  # constructed in cfn-lint's order (same errors first)
+        key = loader.construct_object(key_node, False)
+        loader.construct_object(value_node, False)
+        try:
+            if key is None or key in seen:
+                return _NodeConstructor.construct_yaml_map(loader, node)  # cfn-lint's error, exactly
+            seen.add(key)
+        except TypeError:  # unhashable: cfn-lint reports it
+            return _NodeConstructor.construct_yaml_map(loader, node)
+    (obj,) = _SafeConstructor.construct_yaml_map(loader, node)
+    return _dict_node(obj, node.start_mark, node.end_mark, getattr(node, "using_merge", False))
 
 
 @functools.cache
@@ -135,7 +202,214 @@ def lint_template(template: Any, config: ConfigMixIn, rules: Rules) -> Iterator[
         return
     config.set_template_args(template)
     cfn = LazyTemplate(None, template, config.regions, config.parameters)
-    yield from _dedup(_run_template_per_config(cfn, config, rules))
+    with _cheap_uniqueness_compares(rules), _indexed_subnet_overlaps(rules):
+        yield from _dedup(_run_template_per_config(cfn, config, rules))
+
+
+#: cfn-lint's rule that compares every pair of same-type resources' primary identifiers
+_UNIQUENESS_RULE = "E3019"
+
+
+@contextmanager
+def _cheap_uniqueness_compares(rules: Rules) -> Iterator[None]:
+    """E3019 with a cheap ``equal`` while the block runs (its own is restored after).
+
+    E3019 compares each resource's primary identifiers with those of every earlier
+    resource of its type (``for seen in seens: if equal(seen.instance, ...)``): k² calls
+    of cfn-lint's ``equal`` for k log groups named in the template, each a recursive walk.
+    The loop stays (it is cfn-lint's; the count of comparisons does not change) but each
+    comparison becomes a lookup and a tuple comparison (``_canonical_equal``).
+    """
+    rule = rules.data.get(_UNIQUENESS_RULE) if FAST_PATH else None
+    method = getattr(type(rule), "_validate_resource_type_uniqueness", None)
+    names = getattr(method, "__globals__", None)
+    if not isinstance(names, dict) or names.get("equal") is not _EQUAL:
+        yield
+        return
+    canonical: dict[int, tuple[Any, Any]] = {}
+    names["equal"] = functools.partial(_canonical_equal, canonical)
+    try:
+        yield
+    finally:
+        names["equal"] = _EQUAL
+
+
+#: cfn-lint's rule that compares every subnet's CIDR with every earlier subnet's of its VPC
+_SUBNET_RULE = "E3060"
+
+
+@contextmanager
+def _indexed_subnet_overlaps(rules: Rules) -> Iterator[None]:
+    """E3060 with its subnets indexed by address while the block runs.
+
+    E3060 (``VpcSubnetOverlap.validate``) walks every earlier subnet of the VPC for each
+    subnet, evolving a validator and a context for each pair before it compares the two
+    CIDRs: k² for k subnets (2,500 in a 20,000-resource template). ``_subnet_overlaps``
+    is that method, line for line, except that the walk visits only the earlier subnets
+    it could report: every one saved under conditions (cfn-lint's own code decides
+    those), and the unconditioned ones whose CIDR overlaps (found in an index). For an
+    unconditioned one, cfn-lint's evolving cannot fail (no conditions to pin) and only
+    an overlap yields anything, so skipping the others changes nothing.
+    """
+    rule = rules.data.get(_SUBNET_RULE) if FAST_PATH else None
+    if type(rule).__name__ != "VpcSubnetOverlap" or not callable(getattr(rule, "_create_network", None)):
+        yield
+        return
+    rule.validate = functools.partial(_subnet_overlaps, rule)  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        del rule.validate  # type: ignore[union-attr]
+
+
+def _subnet_overlaps(rule: Any, validator: Any, keywords: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """cfn-lint 1.58's ``VpcSubnetOverlap.validate``, walking ``_SubnetIndex.candidates``."""
+    for vpc_id, vpc_validator in _get_value_from_path(validator=validator, instance=instance, path=deque(["VpcId"])):
+        if not isinstance(vpc_id, str | dict):
+            return
+        fn_k, fn_v = _is_function(vpc_id)
+        if fn_k == "Fn::GetAtt":
+            vpc_id = _ensure_list(fn_v)[0].split(".")[0]
+        elif fn_k == "Ref":
+            vpc_id = fn_v
+        elif fn_k:
+            return  # a function that cannot be resolved
+        if not validator.is_type(vpc_id, "string"):
+            return
+        if vpc_id not in rule._subnets:
+            rule._subnets[vpc_id] = []
+        saved = _SubnetIndex.of(rule, vpc_id)
+        for key in ["CidrBlock", "Ipv6CidrBlock"]:
+            for cidr_block, cidr_block_validator in _get_value_from_path(
+                validator=vpc_validator, instance=instance, path=deque([key])
+            ):
+                cidr_network = rule._create_network(cidr_block)
+                if not cidr_network:
+                    continue
+                for saved_subnet, conditions in saved.candidates(cidr_network):
+                    try:
+                        cidr_block_validator.evolve(
+                            context=cidr_block_validator.context.evolve(
+                                conditions=cidr_block_validator.context.conditions.evolve(conditions)
+                            )
+                        )
+                    except _Unsatisfiable:
+                        continue
+                    if rule._validate_subnets(cidr_network, saved_subnet):
+                        yield _ValidationError(
+                            f"{str(cidr_network)!r} overlaps with {str(saved_subnet)!r}",
+                            rule=rule,
+                            path=deque(list(cidr_block_validator.context.path.path)[1:]),
+                        )
+                saved.append((cidr_network, cidr_block_validator.context.conditions.status))
+
+
+class _SubnetIndex:
+    """One VPC's saved subnets (``rule._subnets[vpc]``, which it appends to), indexed:
+    CIDR blocks either nest or are disjoint, so the blocks overlapping N are those that
+    contain N's first address at a prefix no longer than N's, and those that start
+    inside N at a longer prefix."""
+
+    def __init__(self, subnets: list[Any]) -> None:
+        self.subnets = subnets
+        self.size = 0  # entries indexed
+        self.conditional: list[int] = []  # positions saved under conditions
+        self.at: dict[tuple[int, int, int], list[int]] = {}  # (version, prefix, first address) -> positions
+        self.starts: dict[tuple[int, int], list[int]] = {}  # (version, prefix) -> sorted first addresses
+        for position, entry in enumerate(subnets):
+            self._index(position, entry)
+
+    @classmethod
+    def of(cls, rule: Any, vpc_id: Any) -> _SubnetIndex:
+        subnets = rule._subnets[vpc_id]
+        indexes: dict[int, _SubnetIndex] = rule.__dict__.setdefault("_cdk_audit_subnet_index", {})
+        index = indexes.get(id(subnets))
+        if index is None or index.subnets is not subnets or index.size != len(subnets):
+            if len(indexes) > 1024:
+                indexes.clear()
+            index = indexes[id(subnets)] = cls(subnets)
+        return index
+
+    def append(self, entry: Any) -> None:
+        self.subnets.append(entry)
+        self._index(len(self.subnets) - 1, entry)
+
+    def _index(self, position: int, entry: Any) -> None:
+        self.size += 1
+        network, conditions = entry
+        if conditions:
+            self.conditional.append(position)
+            return
+        first = int(network.network_address)
+        self.at.setdefault((network.version, network.prefixlen, first), []).append(position)
+        bisect.insort(self.starts.setdefault((network.version, network.prefixlen), []), first)
+
+    def candidates(self, network: Any) -> list[Any]:
+        """The saved entries, in saving order, that cfn-lint's walk could report for ``network``."""
+        version, prefix = network.version, network.prefixlen
+        first, last = int(network.network_address), int(network.broadcast_address)
+        width = network.max_prefixlen
+        found = list(self.conditional)
+        for (v, p), starts in self.starts.items():
+            if v != version:
+                continue
+            if p <= prefix:  # a block as big or bigger: it holds our first address
+                start = first >> (width - p) << (width - p)
+                found.extend(self.at.get((v, p, start), ()))
+            else:  # a smaller block: it starts inside ours
+                lo, hi = bisect.bisect_left(starts, first), bisect.bisect_right(starts, last)
+                for start in dict.fromkeys(starts[lo:hi]):
+                    found.extend(self.at[(v, p, start)])
+        return [self.subnets[i] for i in sorted(found)]
+
+
+_NOT_PLAIN = object()
+
+
+def _canonical_equal(cache: dict[int, tuple[Any, Any]], one: Any, two: Any) -> bool:
+    """cfn-lint's ``equal(one, two)``, by comparing canonical forms where both have one.
+
+    On values built only of dicts, lists and strings that are not boolean words
+    (``true``/``false``: ``equal`` compares those as booleans) and do not start with
+    ``[`` or ``{`` (``equal`` compares a string with a container as ``str(a) == str(b)``),
+    ``equal`` is plain structural equality: dicts by keys and equal values, lists by
+    length and equal items, strings by text. Anything else is cfn-lint's ``equal``.
+    """
+    a, b = _canonical(cache, one), _canonical(cache, two)
+    if a is _NOT_PLAIN or b is _NOT_PLAIN:
+        return bool(_EQUAL(one, two))
+    return bool(a == b)
+
+
+def _canonical(cache: dict[int, tuple[Any, Any]], value: Any) -> Any:
+    hit = cache.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    form = _canonical_form(value)
+    if isinstance(value, dict | list):  # the objects E3019 keeps comparing; held, so ids stay theirs
+        if len(cache) > 100_000:
+            cache.clear()
+        cache[id(value)] = (value, form)
+    return form
+
+
+def _canonical_form(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.lower() in _BOOLEAN_WORDS or value.startswith(("[", "{")):
+            return _NOT_PLAIN
+        return ("s", str(value))
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            form = _canonical_form(v)
+            if form is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append((k, form))
+        return ("d", frozenset(items))
+    if isinstance(value, list | tuple):
+        forms = tuple(_canonical_form(v) for v in value)
+        return _NOT_PLAIN if any(f is _NOT_PLAIN for f in forms) else ("l", forms)
+    return _NOT_PLAIN
 
 
 def _dedup(matches: Iterator[Match]) -> Iterator[Match]:
@@ -160,6 +434,12 @@ def fast_cfn_lint() -> Iterator[None]:
     - ``Context``/``Path``/``Validator``/``FunctionFilter.evolve`` call
       ``dataclasses.fields(cls)`` on every step down a template (~10% of the run);
       a class's fields never change, so they are looked up once per class.
+    - the JSON-schema ``enum`` keyword compares a value with each allowed one in
+      Python; cfn-lint checks every ``Ref`` against an enum of every parameter and
+      resource, and every ``Fn::GetAtt`` against one of every resource, so that is
+      quadratic in the template's size (see ``_fast_enum``). That ``Ref`` enum is
+      ``Context.refs``, a new list of every name per ``Ref``: built once per set of
+      names instead (``_refs``).
 
     Restored on exit, so plain cfn-lint in the same process is untouched. A no-op off
     the fast path.
@@ -171,6 +451,8 @@ def fast_cfn_lint() -> Iterator[None]:
     classes: dict[Any, Any] = {}
 
     def create(validators: Any = None, function_filter: Any = None, fn_resolvers: Any = None) -> Any:
+        if isinstance(validators, Mapping) and (fast := _fast_enum(validators.get("enum"))) is not None:
+            validators = {**validators, "enum": fast}
         try:
             key = (
                 tuple((validators or {}).items()),
@@ -193,19 +475,107 @@ def fast_cfn_lint() -> Iterator[None]:
     modules = [m for m in users if getattr(m, "fields", None) is dataclasses.fields]
     context_cls = cfnlint.context.context.Context
     module_names = context_cls.__dict__.get("module_names")
+    refs = context_cls.__dict__.get("refs")
     _cfn_validators.create = create
     for m in modules:
         m.fields = fields
     if isinstance(module_names, functools.cached_property):
         context_cls.module_names = property(_module_names)
+    if isinstance(refs, property) and refs.fget is not None:
+        context_cls.refs = property(functools.partial(_refs, refs.fget))
     try:
         yield
     finally:
         _cfn_validators.create = original
         for m in modules:
             m.fields = dataclasses.fields
+        _ENUM_INDEXES.clear()
+        _FAST_ENUMS.clear()
         if module_names is not None:
             context_cls.module_names = module_names
+        if refs is not None:
+            context_cls.refs = refs
+        _REFS.clear()
+
+
+#: enums at least this long are looked up in a set (shorter ones: cfn-lint's loop is cheaper)
+_ENUM_INDEX_MIN = 64
+_ENUM_INDEXES: dict[tuple[Any, ...], tuple[list[Any], frozenset[str] | None]] = {}
+_FAST_ENUMS: dict[Any, Callable[..., Iterator[Any]]] = {}
+_BOOLEAN_WORDS = ("true", "false")
+#: cfn-lint rules whose ``enum`` keyword yields only what cfn-lint's ``enum`` yields
+#: (E3030 hands parameters' values to W2030, which re-labels the same errors)
+_ENUM_RULES = frozenset({"E3030", "W2030"})
+
+
+def _fast_enum(keyword: Any) -> Callable[..., Iterator[Any]] | None:
+    """``keyword`` (a validator's ``enum`` function) with a set lookup in front, or None
+    for a function this was not checked against. One wrapper per function, so
+    memoized validator classes stay shared.
+
+    cfn-lint's ``enum`` yields nothing when ``equal(instance, each)`` holds for some
+    allowed value, and ``equal`` compares two strings as ``str(a) == str(b)`` unless
+    either one is ``true``/``false`` (any case), which compare as booleans. So when
+    ``instance`` and every allowed value are strings and none of them is a boolean word,
+    ``instance`` is allowed exactly when it is in the set of allowed values, and nothing
+    is yielded. Everything else, and every value that is not allowed (its message lists
+    the enum), goes through the function itself. E3030 and W2030 call that same
+    ``enum`` (W2030 re-labels its errors), so they yield nothing then too.
+    """
+    if keyword is None or isinstance(keyword, _FastEnum):
+        return None
+    known = keyword is _ENUM or (
+        getattr(getattr(keyword, "__self__", None), "id", None) in _ENUM_RULES
+        and getattr(keyword, "__name__", None) == "enum"
+        and getattr(getattr(keyword, "__func__", None), "__globals__", {}).get("enum") is _ENUM
+    )
+    if not known:
+        return None
+    try:
+        fast = _FAST_ENUMS.get(keyword)
+        if fast is None:
+            fast = _FAST_ENUMS[keyword] = _FastEnum(keyword)
+    except TypeError:  # unhashable: leave it alone
+        return None
+    return fast
+
+
+class _FastEnum:
+    __slots__ = ("keyword",)
+
+    def __init__(self, keyword: Callable[..., Iterator[Any]]) -> None:
+        self.keyword = keyword
+
+    def __call__(self, validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if isinstance(instance, str) and instance.lower() not in _BOOLEAN_WORDS:
+            allowed = _enum_index(enums)
+            if allowed is not None and instance in allowed:
+                return iter(())
+        return self.keyword(validator, enums, instance, schema)
+
+
+def _enum_index(enums: Any) -> frozenset[str] | None:
+    """The set of a long enum of plain strings (None: short, or not only such strings).
+
+    cfn-lint builds these lists afresh for each value it checks (``Context.refs``,
+    ``list(context.resources)``), so they are indexed by content: a cached copy is
+    reused when it equals ``enums`` element by element (the same string objects, so
+    the comparison is cheap); the set is built only when the list is new.
+    """
+    if not isinstance(enums, list) or len(enums) < _ENUM_INDEX_MIN:
+        return None
+    first, last = enums[0], enums[-1]
+    if not isinstance(first, str) or not isinstance(last, str):
+        return None
+    key = (len(enums), first, last)
+    hit = _ENUM_INDEXES.get(key)
+    if hit is not None and hit[0] == enums:
+        return hit[1]
+    plain = all(isinstance(e, str) and e.lower() not in _BOOLEAN_WORDS for e in enums)
+    if len(_ENUM_INDEXES) >= 16:
+        _ENUM_INDEXES.clear()
+    _ENUM_INDEXES[key] = (list(enums), frozenset(enums) if plain else None)
+    return _ENUM_INDEXES[key][1]
 
 
 def _hashable(value: Any) -> Any:
@@ -255,6 +625,31 @@ def _module_names(context: Any) -> tuple[str, ...]:
     return names
 
 
+_REFS: dict[tuple[int, ...], tuple[tuple[Any, ...], tuple[int, ...], list[str]]] = {}
+
+
+def _refs(build: Callable[[Any], list[str]], context: Any) -> list[str]:
+    """``Context.refs`` (every parameter, resource, pseudo parameter and resolved ref
+    name, in that order), built once per set of those names rather than per ``Ref``.
+
+    Every context of a template shares its ``parameters`` and ``resources`` maps, and
+    a context never changes them; the cache keeps the maps it was built from (so an id
+    is never reused while cached) and their sizes. Its one reader, the ``refs``
+    ``dynamicValidation`` keyword, only reads the list.
+    """
+    parts = (context.parameters, context.resources, context.pseudo_parameters, context.ref_values)
+    key = tuple(id(p) for p in parts)
+    sizes = tuple(len(p) for p in parts)
+    hit = _REFS.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts, strict=True)) and hit[1] == sizes:
+        return hit[2]
+    value = build(context)
+    if len(_REFS) > 64:
+        _REFS.clear()
+    _REFS[key] = (parts, sizes, value)
+    return value
+
+
 _CONDITIONS_CACHE: dict[str, Any] = {}
 _CONDITIONS_CACHE_MAX = 256
 
@@ -275,6 +670,9 @@ def _shared_conditions(cfn: Any) -> Any:
 
 
 _LAZY = frozenset({"transform_pre", "conditions", "graph", "context"})
+#: mappings at least this big are searched through a key index (smaller ones: a scan is cheaper)
+_KEY_INDEX_MIN = 32
+_MISSING = object()
 
 
 class LazyTemplate(Template if FAST_PATH else object):  # type: ignore[misc]
@@ -338,6 +736,41 @@ class LazyTemplate(Template if FAST_PATH else object):  # type: ignore[misc]
         if cached is None:
             cached = self.__dict__["_valid_getatts"] = super().get_valid_getatts()
         return cached
+
+    def get_location_yaml(self, text: Any, path: Any) -> Any:
+        # cfn-lint finds the key a match points at by comparing it with every key of its
+        # mapping (``for key in text: if key == path[0]``): a match on a resource
+        # (``["Resources", id]``) scans every resource, quadratic in the template's size.
+        # In a dict at most one key equals ``path[0]`` and hashing finds that same key, so
+        # big mappings look it up in a key index instead; anything else (lists, small or
+        # odd mappings, unhashable keys) goes through cfn-lint's own code unchanged.
+        if not path or not isinstance(text, dict) or len(text) < _KEY_INDEX_MIN:
+            return super().get_location_yaml(text, path)
+        try:
+            key = self._stored_key(text, path[0])
+        except TypeError:  # an unhashable path element: cfn-lint's scan decides
+            return super().get_location_yaml(text, path)
+        result = None
+        if len(path) > 1:
+            with suppress(KeyError, TypeError):  # as cfn-lint: a path into a missing key or a string
+                result = self.get_location_yaml(text[path[0]], path[1:])
+        if not result and key is not _MISSING:
+            with suppress(AttributeError):  # a key without a position (an int key): as cfn-lint
+                result = self._loc(key)
+        return result
+
+    def _stored_key(self, mapping: dict[Any, Any], wanted: Any) -> Any:
+        """The key object of ``mapping`` equal to ``wanted`` (it carries the position), or
+        ``_MISSING``; from an index of the mapping's keys built once per mapping."""
+        indexes: dict[int, tuple[dict[Any, Any], int, dict[Any, Any]]] = self.__dict__.setdefault("_key_indexes", {})
+        hit = indexes.get(id(mapping))
+        if hit is None or hit[0] is not mapping or hit[1] != len(mapping):
+            hit = indexes[id(mapping)] = (mapping, len(mapping), {k: k for k in mapping})
+        key = hit[2].get(wanted, _MISSING)
+        if key is _MISSING and wanted in mapping:  # the mapping changed since: index it again
+            hit = indexes[id(mapping)] = (mapping, len(mapping), {k: k for k in mapping})
+            key = hit[2].get(wanted, _MISSING)
+        return key
 
 
 def _graph(cfn: Any) -> Any:

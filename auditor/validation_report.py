@@ -93,8 +93,13 @@ def _findings(assembly: Assembly) -> list[Placed]:
 def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly]) -> list[Placed]:
     """``placed`` plus the plugins' violations that no finding already covers."""
 
+    resolved: dict[str, str] = {}  # one resolve per template file, not per finding (a syscall each)
+
     def key(rule: str, template: str, lid: str | None) -> tuple[str, str, str]:
-        return rule.upper(), str(Path(template).resolve()), lid or ""
+        where = resolved.get(template)
+        if where is None:
+            where = resolved[template] = str(Path(template).resolve())
+        return rule.upper(), where, lid or ""
 
     seen = set()
     for _, f in placed:

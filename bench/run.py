@@ -6,7 +6,8 @@ hits every tool alike):
 1. the corpus (synthesized CDK templates): ``cdk-audit scan`` with all checks,
    ``cdk-audit scan`` with our pack only, plain ``cfn-lint`` (one process, all files)
    and ``checkov -d`` (network look-ups off);
-2. synthetic templates of 100 .. 2,000 resources: ours (pack, full) and cfn-lint;
+2. synthetic templates of 100 .. 20,000 resources: ours (pack, full) and cfn-lint (up to
+   ``--cfn-lint-max`` resources: plain cfn-lint on the biggest ones takes too long);
 3. ``cdk-audit run`` on a sample app: synth seconds vs audit seconds (from the report).
 
 Peak memory is measured two ways: the largest single process (``wait4`` max RSS of
@@ -14,7 +15,7 @@ the command and its descendants) and the peak of the summed RSS of the whole pro
 tree (sampled from /proc), which counts a worker pool's processes together.
 
 Writes ``bench/results.md``. Not a test: no time limits here.
-Usage: ``python bench/run.py [--repeat 3] [--quick]``.
+Usage: ``python bench/run.py [--repeat 3] [--big-repeat 1] [--cfn-lint-max 5000] [--quick]``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ WORK = BENCH / "work"
 VENV_BIN = ROOT / ".venv" / "bin"
 CHECKOV = BENCH / ".venv-bench" / "bin" / "checkov"
 CORPUS = ROOT.parent / "shared" / "corpus" / "cdk-examples"
-SIZES = (100, 500, 1000, 2000)
+SIZES = (100, 500, 1000, 2000, 5000, 10000, 20000)
+#: sizes above this are run ``--big-repeat`` times (minutes each), not ``--repeat``
+BIG = 2000
 SAMPLE_APP = ROOT / "sample_apps" / "card_gateway"
 
 # checkov without network: no guideline/mapping download, no SCA, no API key.
@@ -288,6 +291,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="sizes 100/500 only, no sample app (a smoke run)")
+    ap.add_argument("--big-repeat", type=int, default=1, help=f"runs of each template above {BIG} resources")
+    ap.add_argument("--cfn-lint-max", type=int, default=5000, help="biggest template plain cfn-lint is timed on")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--output", type=Path, default=BENCH / "results.md")
     args = ap.parse_args()
@@ -322,18 +327,19 @@ def main() -> int:
     run_cases(corpus_cases, args.repeat, WORK)
 
     sizes = SIZES[:2] if args.quick else SIZES
-    size_rows: list[tuple[int, Case, Case, Case]] = []
+    size_rows: list[tuple[int, Case, Case, Case | None]] = []
     for n in sizes:
         path = WORK / f"synthetic-{n}.template.json"
         path.write_text(json.dumps(synthetic_template(n), indent=1), encoding="utf-8")
         cases = [
             Case(f"{n} pack", ours(str(path), pack_cfg, f"pack-{n}.json"), env),
             Case(f"{n} full", ours(str(path), full_cfg, f"full-{n}.json"), env),
-            Case(f"{n} cfn-lint", [*cfn_lint, str(path)], env),
         ]
+        if n <= args.cfn_lint_max:
+            cases.append(Case(f"{n} cfn-lint", [*cfn_lint, str(path)], env))
         print(f"synthetic template: {n} resources", file=sys.stderr)
-        run_cases(cases, args.repeat, WORK)
-        size_rows.append((n, *cases))  # type: ignore[arg-type]
+        run_cases(cases, args.repeat if n <= BIG else args.big_repeat, WORK)
+        size_rows.append((n, cases[0], cases[1], cases[2] if len(cases) > 2 else None))
 
     run_rows: list[tuple[float, float]] = []
     run_note = ""
@@ -364,7 +370,7 @@ def main() -> int:
 def write_results(
     args: argparse.Namespace,
     corpus: list[Case],
-    sizes: list[tuple[int, Case, Case, Case]],
+    sizes: list[tuple[int, Case, Case, Case | None]],
     run_rows: list[tuple[float, float]],
     run_note: str,
     n_templates: int,
@@ -415,24 +421,33 @@ def write_results(
         "",
         "## Time against template size (synthetic templates)",
         "",
+        f"Templates up to {BIG:,} resources run {args.repeat}x, bigger ones {args.big_repeat}x; plain cfn-lint "
+        f"only up to {args.cfn_lint_max:,} resources (it takes too long beyond).",
+        "",
         "| resources | pack s | full s | cfn-lint s | full / cfn-lint | pack s per 100 res. "
-        "| full peak MiB | cfn-lint peak MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| full s per 100 res. | pack peak MiB | full peak MiB | cfn-lint peak MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, p, f, c in sizes:
         lines.append(
-            f"| {n} | {p.median():.2f} | {f.median():.2f} | {c.median():.2f} | {_fmt_ratio(f.median(), c.median())} | "
-            f"{100 * p.median() / n:.3f} | {f.peak_kb()[1] / 1024:.0f} | {c.peak_kb()[1] / 1024:.0f} |"
+            f"| {n} | {p.median():.2f} | {f.median():.2f} | {f'{c.median():.2f}' if c else 'not run'} | "
+            f"{_fmt_ratio(f.median(), c.median()) if c else 'n/a'} | "
+            f"{100 * p.median() / n:.3f} | {100 * f.median() / n:.3f} | {p.peak_kb()[1] / 1024:.0f} | "
+            f"{f.peak_kb()[1] / 1024:.0f} | {f'{c.peak_kb()[1] / 1024:.0f}' if c else 'n/a'} |"
         )
     by_n = {n: (p, f, c) for n, p, f, c in sizes}
-    if 500 in by_n and 2000 in by_n:
-        p5, p20 = by_n[500][0].median(), by_n[2000][0].median()
-        c5, c20 = by_n[500][2].median(), by_n[2000][2].median()
-        f5, f20 = by_n[500][1].median(), by_n[2000][1].median()
+    for lo, hi in ((500, 2000), (2000, 20000)):
+        if lo not in by_n or hi not in by_n:
+            continue
+        (pl, fl, cl), (ph, fh, ch) = by_n[lo], by_n[hi]
+        growth = f"pack {ph.median() / pl.median():.2f}x, full {fh.median() / fl.median():.2f}x"
+        if cl and ch:
+            growth += f", cfn-lint {ch.median() / cl.median():.2f}x"
         lines += [
             "",
-            f"Growth 500 -> 2,000 resources (4x the template; linear is 4.0x, start-up included): "
-            f"pack {p20 / p5:.2f}x, full {f20 / f5:.2f}x, cfn-lint {c20 / c5:.2f}x.",
+            f"Growth {lo:,} -> {hi:,} resources ({hi // lo}x the template; linear is {hi / lo:.1f}x, start-up "
+            f"included): {growth}; peak memory pack {ph.peak_kb()[1] / pl.peak_kb()[1]:.2f}x, "
+            f"full {fh.peak_kb()[1] / fl.peak_kb()[1]:.2f}x.",
         ]
     lines += ["", "## `cdk-audit run` (synth, then audit)", ""]
     if run_rows:

@@ -63,12 +63,15 @@ def test_condition_solver_is_shared_only_between_identical_sections() -> None:
 def test_fast_cfn_lint_undoes_itself() -> None:
     create = cfnlint.jsonschema.validators.create
     module_names = cfnlint.context.context.Context.__dict__["module_names"]
+    refs = cfnlint.context.context.Context.__dict__["refs"]
     with lint.fast_cfn_lint():
         assert cfnlint.jsonschema.validators.create is not create
         assert cfnlint.context.context.fields is not dataclasses.fields
+        assert cfnlint.context.context.Context.__dict__["refs"] is not refs
     assert cfnlint.jsonschema.validators.create is create
     assert cfnlint.context.context.fields is dataclasses.fields
     assert cfnlint.context.context.Context.__dict__["module_names"] is module_names
+    assert cfnlint.context.context.Context.__dict__["refs"] is refs
     assert isinstance(module_names, functools.cached_property)
 
 
