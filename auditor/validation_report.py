@@ -70,9 +70,9 @@ def _findings(assembly: Assembly, reports: list[Mapping[str, Any]]) -> list[Plac
     out = []
     for report in reports:
         for v in _list(report.get("violations")):
-            if not isinstance(v, Mapping) or not isinstance(v.get("ruleName"), str):
+            if not isinstance(v, Mapping) or not isinstance(v.get("ruleName"), str) or not v["ruleName"].strip():
                 continue
-            rule = v["ruleName"]
+            rule = "-".join(v["ruleName"].split())  # an id: a plugin's "My Rule" becomes My-Rule
             plugin = _text(report.get("pluginName")) or "a plugin"
             raw_meta = v.get("ruleMetadata")
             meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
@@ -91,7 +91,8 @@ def _findings(assembly: Assembly, reports: list[Mapping[str, Any]]) -> list[Plac
                 prop = str(paths[0]).strip("/").split("/", 2)[2:] if paths and lid else []
                 cpath = c["constructPath"] if isinstance(c.get("constructPath"), str) and c["constructPath"] else None
                 finding = Finding(
-                    check_id=meta["id"] if isinstance(meta.get("id"), str) and meta["id"] else rule,
+                    check_id="-".join(meta["id"].split()) if isinstance(meta.get("id"), str) and meta["id"].strip()
+                    else rule,
                     slug=rule,
                     severity=severity,
                     message=f"{_text(v.get('description')) or rule} (reported by {plugin})",
