@@ -373,3 +373,32 @@ def test_folder_scan_does_not_follow_file_symlinks_out_unless_asked(cli, tmp_pat
     assert any("--follow-symlinks" in n for n in doc.get("notes", [])), doc.get("notes")
     followed = scan(cli, folder, "--follow-symlinks")
     assert str(folder / "linked.template.json") in {f["template"] for f in followed["findings"]}
+
+
+# --- template text is data, never markup (item 7), end to end ---------------------------------
+
+EVIL = "\x1b[31m\x1b]8;;https://evil.test\x07[bold]`x`[/bold] </script><title>*y* [z](https://evil.test)\x00\x08"
+
+
+def test_template_text_is_data_in_every_format(cli, tmp_path: Path):
+    import re
+    import xml.etree.ElementTree as ET
+
+    from auditor.report import html
+
+    folder = tmp_path / "<title>[bold]`x` <script>"  # whatever the scanned path is called
+    folder.mkdir()
+    queue = {"Type": "AWS::SQS::Queue", "Metadata": {"aws:cdk:path": f"S/{EVIL}/Resource"}}
+    (folder / "t.json").write_text(json.dumps({"Resources": {"Q": queue}}))
+    outs = {fmt: tmp_path / f"r.{fmt}" for fmt in ("junit", "markdown", "html", "sarif")}
+    r = cli("scan", folder, "-q", "--fail-on", "never", *(a for f, p in outs.items() for a in ("--output", f"{f}={p}")))
+    assert r.exit_code == 0, r.output
+    assert "[bold]`x`[/bold]" in r.stdout and "\x1b" not in r.stdout and "\x00" not in r.stdout  # text: as written
+    ET.fromstring(outs["junit"].read_text())
+    page = outs["html"].read_text()
+    assert re.sub(r'(<script id="report-data" type="application/json">).*?(</script>)', r"\1__DATA__\2", page,
+                  flags=re.S) == html._template()  # fmt: skip
+    md = outs["markdown"].read_text()
+    assert "\x1b" not in md and "](https://evil.test)" in md
+    assert all("evil.test" not in chunk for chunk in re.split(r"(`+)(?:(?!\1).)+\1", md)[::2])  # only in code spans
+    json.loads(outs["sarif"].read_text())
