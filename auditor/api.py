@@ -12,6 +12,7 @@ Settings are resolved before any of this (``config.load_settings``), once.
 from __future__ import annotations
 
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +25,7 @@ from auditor.baseline import Baseline, apply_baseline
 from auditor.config import Settings
 from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
 from auditor.source import default_source_root
-from auditor.synth import SynthResult, SynthSetupError, cli_version, find_cdk_cli, run_synth
+from auditor.synth import CliPackageError, SynthResult, SynthSetupError, cli_version, find_cdk_cli, run_synth
 
 Progress = Callable[[str], None]
 
@@ -37,7 +38,8 @@ SCAN_NOTE = (
 
 
 class UsageError(Exception):
-    """Input the user must fix (a path that does not exist, nothing to scan); exit 3."""
+    """Input the user must fix (a path that does not exist, nothing to scan, a broken CDK
+    CLI install); exit 3."""
 
 
 def _quiet(_: str) -> None:
@@ -89,21 +91,25 @@ def scan(
     baseline: Baseline | None = None,
     source_root: Path | None = None,
     sources: bool = True,
+    follow_symlinks: bool = False,
     progress: Progress = _quiet,
 ) -> Report:
     """Audit cloud assemblies, template files and folders of them, without synthesizing.
 
     ``sources``: locate findings in the user's code from the assemblies' creation stacks,
     relative to ``source_root`` (default: the git work tree of the current folder, else it).
+    ``follow_symlinks``: also read a folder's file symlinks that point outside it.
+    Raises ``UsageError`` for a path that is missing or not a file or folder.
     """
     root = (source_root or default_source_root(Path.cwd())).resolve()
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    for path in paths:
+        _check_scan_path(path)
     progress(f"loading {len(paths)} path(s)…")
-    assemblies = load_paths(paths, source_root=root if sources else None)
+    assemblies = load_paths(paths, source_root=root if sources else None, follow_symlinks=follow_symlinks)
+    skipped = [link for a in assemblies for link in a.skipped_links]
     if not any(a.stacks or a.errors for a in assemblies):
-        raise UsageError(f"no templates or cloud assemblies found in {', '.join(map(str, paths))}")
+        hint = f"; {_skipped_note(skipped)}" if skipped else ""
+        raise UsageError(f"no templates or cloud assemblies found in {', '.join(map(str, paths))}{hint}")
     lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
     cli = None
     with suppress(SynthSetupError):
@@ -116,8 +122,34 @@ def scan(
         jobs=jobs,
         baseline=baseline,
         source_root=root if sources else None,
-        notes=[SCAN_NOTE] if any(a.directory is not None for a in assemblies) else [],
+        notes=[
+            *([SCAN_NOTE] if any(a.directory is not None for a in assemblies) else []),
+            *([_skipped_note(skipped)] if skipped else []),
+        ],
         progress=progress,
+    )
+
+
+def _check_scan_path(path: Path) -> None:
+    """A ``UsageError`` for a path ``scan`` cannot read: missing, or not a file or folder."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file or directory") from None
+    except (OSError, ValueError) as e:
+        raise UsageError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise UsageError(
+            f"{path} is {kind}, not a file or folder; pass a template file, a cdk.out folder or a folder of them"
+        )
+
+
+def _skipped_note(links: Sequence[str]) -> str:
+    shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+    return (
+        f"skipped {len(links)} file symlink(s) pointing outside the folder scanned ({shown}); "
+        "pass --follow-symlinks to audit them"
     )
 
 
@@ -171,6 +203,8 @@ def run(
                 traces=sources,
                 source_root=root,
             )
+        except CliPackageError as e:
+            raise UsageError(str(e)) from None
         except SynthSetupError as e:
             return Report(app=str(app_dir), findings=(), synth=SynthInfo(ok=False, seconds=0.0, error=str(e)),
                           tool=tool_versions())  # fmt: skip

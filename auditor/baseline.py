@@ -18,6 +18,7 @@ from typing import Any
 
 from auditor.findings import BaselineState, Finding, Severity
 from auditor.gate import FailOn, fails
+from auditor.jsonfile import JsonFileError, read_json
 from auditor.report.model import BaselineInfo
 
 BASELINE_VERSION = 1
@@ -48,29 +49,37 @@ def render_baseline(findings: Iterable[Finding]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+#: fields a finding in a baseline or report may carry that diff and gate read: text or null
+_TEXT_FIELDS = ("check_id", "slug", "severity", "stack", "resource", "message", "construct_path", "logical_id",
+                "template")  # fmt: skip
+
+
 def _load_json(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path)
     except FileNotFoundError:
         raise BaselineError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise BaselineError(f"{path}: cannot read: {e}") from None
-    except json.JSONDecodeError as e:
-        raise BaselineError(f"{path}: not valid JSON ({e}); pass a baseline or a --format json report") from None
+    except JsonFileError as e:
+        raise BaselineError(f"{e}; pass a baseline or a --format json report") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise BaselineError(
             f"{path}: no 'findings' list; pass a file from `cdk-audit baseline write` or a --format json report"
         )
-    bad = [i for i, f in enumerate(data["findings"]) if not isinstance(f, dict) or not f.get("fingerprint")]
-    if bad:
-        raise BaselineError(f"{path}: finding #{bad[0] + 1} has no fingerprint; regenerate the file with cdk-audit")
+    for i, f in enumerate(data["findings"], 1):
+        if not isinstance(f, dict) or not isinstance(f.get("fingerprint"), str) or not f["fingerprint"]:
+            raise BaselineError(f"{path}: finding #{i} has no fingerprint string; regenerate the file with cdk-audit")
+        bad = next((k for k in _TEXT_FIELDS if f.get(k) is not None and not isinstance(f[k], str)), None)
+        if bad is not None:
+            raise BaselineError(
+                f"{path}: finding #{i} has a {bad} that is not a string; regenerate the file with cdk-audit"
+            )
     return data
 
 
 def load_fingerprints(path: Path) -> set[str]:
     """The fingerprints a baseline (or a JSON report's unsuppressed findings) accepts."""
     data = _load_json(path)
-    return {str(f["fingerprint"]) for f in data["findings"] if not f.get("suppressed")}
+    return {f["fingerprint"] for f in data["findings"] if not f.get("suppressed")}
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def diff_reports(old: Path, new: Path) -> Diff:
     """Compare two JSON reports by fingerprint (suppressed findings are left out)."""
 
     def open_findings(path: Path) -> dict[str, dict[str, Any]]:
-        return {str(f["fingerprint"]): f for f in _load_json(path)["findings"] if not f.get("suppressed")}
+        return {f["fingerprint"]: f for f in _load_json(path)["findings"] if not f.get("suppressed")}
 
     before, after = open_findings(old), open_findings(new)
     return Diff(

@@ -10,6 +10,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -42,7 +44,7 @@ from auditor.baseline import (
 )
 from auditor.config import ConfigError, Settings, load_settings
 from auditor.gate import Exit, FailOn, exit_code
-from auditor.output import write_atomic
+from auditor.output import unwritable, write_atomic
 from auditor.registry import check_classes
 from auditor.report import github, html, json_report, junit, markdown, sarif, text
 from auditor.report.model import Report
@@ -189,6 +191,13 @@ NoSourceOpt = Annotated[
         help="Do not locate findings in your code (synthesize without creation-stack traces; a little faster).",
     ),
 ]
+FollowSymlinksOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow-symlinks",
+        help="In folders, also read file symlinks that point outside the folder (default: skip them, and say so).",
+    ),
+]
 BaselineOpt = Annotated[
     Path | None,
     typer.Option(
@@ -202,14 +211,36 @@ BaselineOpt = Annotated[
 def _progress(quiet: bool) -> api.Progress:
     def say(message: str) -> None:
         if not quiet:
-            err.print(f"[dim]cdk-audit:[/] {message}")
+            err.print(f"[dim]cdk-audit:[/] {escape(message)}")
 
     return say
 
 
 def _fail(kind: str, message: str, code: Exit = Exit.USAGE) -> typer.Exit:
-    err.print(f"[bold red]{kind}:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # the message names the user's files and keys ([tool.cdk-audit]): text, never markup
+    err.print(f"[bold red]{kind}:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def _writable(targets: Sequence[tuple[str, Path | None]]) -> None:
+    """Exit 3 now, before synth or audit, when a report file could not be written."""
+    for option, path in targets:
+        problem = unwritable(path) if path is not None else None
+        if problem is not None:
+            raise _fail("error", f"{option}: {problem}; choose another path")
+
+
+def _write(file: Path, body: str, option: str) -> None:
+    try:
+        write_atomic(file, body)
+    except OSError as e:  # checked before the run, yet the disk can still fill up or change
+        raise _fail("error", f"{option}: cannot write {file}: {e.strerror or e}; choose another path") from None
+
+
+def _check_timeout(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{value:g} is not a positive number of seconds", param_hint="--timeout")
+    return value
 
 
 def _settings(config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]) -> Settings:
@@ -268,18 +299,18 @@ def _emit(
     outputs: Sequence[tuple[Format, Path]] = (),
 ) -> None:
     if report.synth is not None and not report.synth.ok:
-        err.print(f"[bold red]synth failed[/] for {report.app}:")
+        err.print(f"[bold red]synth failed[/] for {escape(report.app or '')}:")
         for line in (report.synth.error or "").splitlines():
             err.print(f"  {line}", markup=False)
     total = report.summary()["total"]
     for extra_fmt, file in outputs:
-        write_atomic(file, _render(report, extra_fmt))
-        err.print(f"cdk-audit: wrote {file} ({extra_fmt.value}, {total} finding(s))")
+        _write(file, _render(report, extra_fmt), "--output")
+        err.print(f"cdk-audit: wrote {file} ({extra_fmt.value}, {total} finding(s))", markup=False)
     color = report_file is None and fmt is Format.text and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     body = _render(report, fmt, color)
     if report_file is not None:
-        write_atomic(report_file, body)
-        err.print(f"cdk-audit: wrote {report_file} ({total} finding(s))")
+        _write(report_file, body, "--report-file")
+        err.print(f"cdk-audit: wrote {report_file} ({total} finding(s))", markup=False)
     else:  # the main report goes to stdout even beside --output files: the CI log shows it
         sys.stdout.write(body)
         sys.stdout.flush()
@@ -306,7 +337,10 @@ def run(
         str | None,
         typer.Option("--cdk-bin", help="The CDK CLI to run (default: node_modules/.bin/cdk, else cdk on PATH)."),
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Give up on synth after this many seconds.")] = 600.0,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", help="Give up on synth after this many seconds.", callback=_check_timeout),
+    ] = 600.0,
     quiet: QuietOpt = False,
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
@@ -326,21 +360,25 @@ def run(
     """
     ctx = _parse_context(context or [])
     outputs = _parse_outputs(output or [])
+    _writable([("--report-file", report_file), *(("--output", f) for _, f in outputs)])
     known = _baseline(baseline)
     settings = _settings(config, app_dir if app_dir.is_dir() else None, profile, sets or [])
-    report = api.run(
-        app_dir,
-        settings,
-        context=ctx,
-        output_dir=output_dir,
-        cdk_bin=cdk_bin,
-        timeout=timeout,
-        jobs=jobs,
-        baseline=known,
-        source_root=source_root,
-        sources=not no_source,
-        progress=_progress(quiet),
-    )
+    try:
+        report = api.run(
+            app_dir,
+            settings,
+            context=ctx,
+            output_dir=output_dir,
+            cdk_bin=cdk_bin,
+            timeout=timeout,
+            jobs=jobs,
+            baseline=known,
+            source_root=source_root,
+            sources=not no_source,
+            progress=_progress(quiet),
+        )
+    except api.UsageError as e:
+        raise _fail("error", str(e)) from None
     _emit(report, fmt, report_file, fail_on, outputs)
 
 
@@ -366,6 +404,7 @@ def scan(
     jobs: JobsOpt = None,
     source_root: SourceRootOpt = None,
     no_source: NoSourceOpt = False,
+    follow_symlinks: FollowSymlinksOpt = False,
 ) -> None:
     """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth).
 
@@ -373,9 +412,10 @@ def scan(
     (synthesize with `npx cdk synth`; for Python apps with JSII_HOST_STACK_TRACES=1).
     """
     outputs = _parse_outputs(output or [])
+    _writable([("--report-file", report_file), *(("--output", f) for _, f in outputs)])
     known = _baseline(baseline)
     settings = _settings(config, Path.cwd(), profile, sets or [])
-    report = _scan(paths, settings, quiet, jobs, known, source_root, not no_source)
+    report = _scan(paths, settings, quiet, jobs, known, source_root, not no_source, follow_symlinks)
     _emit(report, fmt, report_file, fail_on, outputs)
 
 
@@ -387,6 +427,7 @@ def _scan(
     known: Baseline | None = None,
     source_root: Path | None = None,
     sources: bool = True,
+    follow_symlinks: bool = False,
 ) -> Report:
     try:
         return api.scan(
@@ -396,6 +437,7 @@ def _scan(
             baseline=known,
             source_root=source_root,
             sources=sources,
+            follow_symlinks=follow_symlinks,
             progress=_progress(quiet),
         )
     except api.UsageError as e:
@@ -419,15 +461,18 @@ def baseline_write(
     profile: ProfileOpt = None,
     sets: SetOpt = None,
     quiet: QuietOpt = False,
+    follow_symlinks: FollowSymlinksOpt = False,
 ) -> None:
     """Scan PATHS as `scan` does and record every unsuppressed finding's fingerprint in FILE.
 
     Then `cdk-audit scan|run ... --baseline FILE` reports those as known and gates only on
     new ones. Any `--format json` report works as a baseline too.
     """
-    report = _scan(paths, _settings(config, Path.cwd(), profile, sets or []), quiet)
-    write_atomic(file, render_baseline(report.findings))
-    err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))")
+    _writable([("FILE", file)])
+    settings = _settings(config, Path.cwd(), profile, sets or [])
+    report = _scan(paths, settings, quiet, follow_symlinks=follow_symlinks)
+    _write(file, render_baseline(report.findings), "FILE")
+    err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))", markup=False)
 
 
 @app.command()
@@ -503,7 +548,7 @@ def main() -> None:
         if os.environ.get("CDK_AUDIT_DEBUG"):
             traceback.print_exc()
         err.print(
-            f"[bold red]internal error:[/] {type(e).__name__}: {e}\n"
+            f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))}\n"
             "This is a bug in cdk-audit; re-run with CDK_AUDIT_DEBUG=1 for the traceback and report it."
         )
         sys.exit(Exit.INTERNAL)

@@ -24,6 +24,7 @@ naming the file (exit 3), never silently ignored.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from auditor import lint
 from auditor.registry import check_classes, find_check
 from auditor.rule import AuditRule
 from auditor.suppress import Suppression
@@ -137,8 +139,8 @@ def find_config_file(start: Path | None) -> Path | None:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
             return py  # let load_settings report the problem with the file's name
         tool = data.get("tool")
-        if isinstance(tool, dict) and "cdk-audit" in tool:
-            return py
+        if tool is not None and (not isinstance(tool, dict) or "cdk-audit" in tool):
+            return py  # a table of ours, or a `tool` that is no table: load_settings says so
     return None
 
 
@@ -175,6 +177,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ConfigError(f"{COMMAND_LINE}: the value of {key!r} is nested too deeply to read") from None
     if len(path) == 1:
         return path, value
     if len(path) == 2:  # CHECK.KEY
@@ -228,6 +232,7 @@ def parse_settings(table: Any, path: Path | None = None) -> Settings:
     regions = _str_list(table.get("regions", ["us-east-1"]), f"{where}regions")
     if not regions:
         raise ConfigError(f"{where}regions must name at least one region")
+    _check_regions(regions, where)
     cfn_rules = table.get("cfn-lint-rules", True)
     if not isinstance(cfn_rules, bool):
         raise ConfigError(f"{where}cfn-lint-rules must be true or false")
@@ -267,6 +272,16 @@ def _suppressions(value: Any, where: str) -> list[Suppression]:
             raise ConfigError(f"{what}: path must be a string (a construct-path prefix or glob)")
         out.append(Suppression(entry["check"].strip(), entry["reason"].strip(), path or None))
     return out
+
+
+def _check_regions(regions: Sequence[str], where: str) -> None:
+    """Every region one cfn-lint knows (a typo such as ``us-east1`` would stop cfn-lint later)."""
+    known = lint.known_regions()
+    for region in regions:
+        if region not in known:
+            close = difflib.get_close_matches(region, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "use a region id such as 'us-east-1'"
+            raise ConfigError(f"{where}regions: {region!r} is not an AWS region cfn-lint knows; {hint}")
 
 
 def _str_list(value: Any, what: str) -> list[str]:

@@ -81,8 +81,7 @@ def audit(assemblies: Iterable[Assembly], checks: CheckSet, jobs: int | None = N
             placed.extend((stack, f) for f in by_stack.get(id(stack), ()))
         placed.extend((None, _load_error(e)) for e in assembly.errors)
         for rule in checks.ours.values():
-            for m in rule.match_assembly(assembly):
-                placed.append(_assembly_finding(rule, assembly, m))
+            placed.extend(_assembly_findings(rule, assembly))
     return sorted(placed, key=lambda p: sort_key(p[1]))
 
 
@@ -91,12 +90,65 @@ def sort_key(f: Finding) -> tuple[str, str, int, str, str]:
 
 
 def _template_findings(stack: Stack, checks: CheckSet) -> list[Finding]:
-    out = []
-    for match in lint.lint_template(stack.template, checks.config, checks.rules):
-        path = list(getattr(match, "path", []) or [])
-        rule = checks.ours.get(match.rule.id)
-        out.append(_finding(stack, match.rule.id, rule, match.message, path, match.linenumber))
+    """cfn-lint's matches on one template. An unexpected error is one finding on this
+    template (with what was found before it): the other templates are still audited."""
+    out: list[Finding] = []
+    try:
+        for match in lint.lint_template(stack.template, checks.config, checks.rules):
+            path = list(getattr(match, "path", []) or [])
+            rule = checks.ours.get(match.rule.id)
+            out.append(_finding(stack, match.rule.id, rule, match.message, path, match.linenumber))
+    except Exception as e:  # cfn-lint (or a rule outside its own guard) raised on this template
+        out.append(_unchecked(stack, e))
     return out
+
+
+def _unchecked(stack: Stack, e: Exception) -> Finding:
+    return Finding(
+        check_id=catalog.PARSE_ERROR_ID,
+        slug=catalog.PARSE_ERROR_SLUG,
+        severity=Severity.ERROR,
+        message=f"cfn-lint could not check this template ({_describe(e)}), so its findings may be incomplete; "
+        "every other template was audited. Fix the template's structure (a section or value of the wrong type), "
+        "then re-run",
+        stack=stack.name,
+        template=str(stack.template_path),
+        reported_by=Reporter.CFN_LINT,
+    )
+
+
+def _assembly_findings(rule: AuditRule, assembly: Assembly) -> list[Placed]:
+    """A check's cross-stack findings; if the check raises, one finding says so, and
+    what it found before that and every other check's findings are kept."""
+    out: list[Placed] = []
+    try:
+        for m in rule.match_assembly(assembly):
+            out.append(_assembly_finding(rule, assembly, m))
+    except Exception as e:  # a bug in the check: report it, lose nothing else
+        where = assembly.directory / "manifest.json" if assembly.directory else Path(".")
+        out.append(
+            (
+                None,
+                Finding(
+                    check_id=rule.id,
+                    slug=rule.slug,
+                    severity=Severity.ERROR,
+                    message=f"{rule.id} ({rule.slug}) stopped with {_describe(e)} while checking across stacks, so "
+                    "its results may be incomplete; every other check's results are reported. This is a bug in "
+                    "cdk-audit: please report it with the template",
+                    stack="",
+                    template=str(where),
+                    reported_by=Reporter.CDK_AUDIT,
+                ),
+            )
+        )
+    return out
+
+
+def _describe(e: BaseException) -> str:
+    text = str(e)
+    text = text if len(text) <= 300 else text[:300] + "…"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _finding(
@@ -153,7 +205,7 @@ def _parse_errors(stack: Stack) -> list[Finding]:
             message=f"{m.message} (cfn-lint could not parse this file; fix the syntax, then re-run)",
             stack=stack.name,
             template=str(stack.template_path),
-            line=getattr(m, "linenumber", None),
+            line=m.line,
             reported_by=Reporter.CFN_LINT,
         )
         for m in stack.parse_errors

@@ -155,6 +155,14 @@ def _yaml_map(loader: Any, node: Any) -> Any:
     return _dict_node(obj, node.start_mark, node.end_mark, getattr(node, "using_merge", False))
 
 
+def known_regions() -> tuple[str, ...]:
+    """The regions cfn-lint validates against (its schemas ship for these), plus
+    ``ALL_REGIONS``, which cfn-lint reads as every one of them."""
+    import cfnlint.helpers  # a public module, but reached only from this adapter
+
+    return (*cfnlint.helpers.REGIONS, "ALL_REGIONS")
+
+
 @functools.cache
 def builtin_rules() -> dict[str, CloudFormationLintRule]:
     """cfn-lint's built-in rules by id (loaded once per process)."""

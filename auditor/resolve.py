@@ -94,14 +94,15 @@ def _collect_refs(value: Any, found: set[str]) -> None:
         if len(value) == 1 and "Fn::Sub" in value:
             arg = value["Fn::Sub"]
             text, variables = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+            if not isinstance(variables, Mapping):
+                variables = {}  # a malformed variables map (cfn-lint reports it): no names defined
             if isinstance(text, str):
                 for name in _SUB_VAR.findall(text):
                     base = name.split(".", 1)[0]
-                    if base not in PSEUDO_PARAMETERS and base not in (variables or {}):
+                    if base not in PSEUDO_PARAMETERS and base not in variables:
                         found.add(base)
-            if isinstance(variables, Mapping):
-                for v in variables.values():
-                    _collect_refs(v, found)
+            for v in variables.values():
+                _collect_refs(v, found)
             return
         for v in value.values():
             _collect_refs(v, found)

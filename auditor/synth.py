@@ -18,7 +18,6 @@ that prints a 50 MB line cannot exhaust memory.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -33,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from auditor.jsonfile import JsonFileError, read_json
 from auditor.synth_errors import SynthError, parse_synth_failure, strip_ansi
 from auditor.validation_report import failed_only_on_validation
 
@@ -97,14 +97,24 @@ def find_cdk_cli(explicit: str | None, search_from: Path) -> Path:
     )
 
 
-def cli_version(cdk_bin: Path) -> str | None:
-    """The CLI's version from its package.json (no extra process: node start-up is slow)."""
+class CliPackageError(Exception):
+    """The CDK CLI's package.json cannot be read: a broken install the user must fix (exit 3)."""
+
+
+def cli_version(cdk_bin: Path, *, strict: bool = False) -> str | None:
+    """The CLI's version from its package.json (no extra process: node start-up is slow).
+    ``strict``: a package.json that cannot be read raises ``CliPackageError`` (else: None)."""
     for parent in cdk_bin.resolve().parents:
         pkg = parent / "package.json"
         if pkg.is_file():
             try:
-                data = json.loads(pkg.read_text(encoding="utf-8"))
-            except (OSError, ValueError, RecursionError):
+                data = read_json(pkg)
+            except (OSError, JsonFileError) as e:
+                if strict:
+                    raise CliPackageError(
+                        f"{e}: it is the package.json above the CDK CLI {cdk_bin}; fix it, or reinstall the CLI "
+                        "(`npm ci`, or `make setup`), or pass --cdk-bin"
+                    ) from None
                 return None
             if isinstance(data, dict) and data.get("name") == "aws-cdk":
                 return str(data.get("version"))
@@ -214,6 +224,7 @@ def run_synth(
             f"{app_dir}: no cdk.json here; pass the folder of a CDK app (the one where you run `cdk synth`)"
         )
     cli = find_cdk_cli(cdk_bin, app_dir)
+    version = cli_version(cli, strict=True)  # a broken CLI install is the user's to fix: say so before starting
     cmd = [str(cli), "synth", "--no-notices", "--quiet", "--output", str(output_dir)]
     for key, value in (context or {}).items():
         cmd += ["--context", f"{key}={value}"]
@@ -240,7 +251,6 @@ def run_synth(
     stdout, stderr = out.text(), err.text()
     seconds = time.perf_counter() - start
     warnings = parse_warnings(strip_ansi(stderr))
-    version = cli_version(cli)
     if timed_out:
         return SynthResult(
             ok=False,

@@ -8,13 +8,14 @@ A violation that one of our checks or a cfn-lint built-in already reported — s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from auditor import catalog
 from auditor.assembly import Assembly, Stack, line_of
 from auditor.findings import Finding, Reporter, Severity
+from auditor.jsonfile import JsonFileError, read_json, resolved
 
 Placed = tuple[Stack | None, Finding]
 
@@ -27,14 +28,28 @@ _SEVERITY = {
 }  # fmt: skip
 
 
-def _read(directory: Path) -> list[Mapping[str, Any]]:
-    path = directory / REPORT_FILE
+def _load(directory: Path) -> tuple[list[Mapping[str, Any]], str | None]:
+    """The plugin reports, and why the file cannot be used (None: it can, or it is absent:
+    plugins' results are extra, never required). Never read outside ``directory`` (the
+    loader reports a link out of it)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return []  # absent or unreadable: plugins' results are extra, never required
+        data = read_json(directory / REPORT_FILE, root=directory)
+    except FileNotFoundError:
+        return [], None
+    except JsonFileError as e:
+        return [], None if e.outside else str(e)
+    except OSError as e:
+        return [], f"{directory / REPORT_FILE}: cannot read it ({e})"
     reports = data.get("pluginReports") if isinstance(data, Mapping) else None
-    return [r for r in reports if isinstance(r, Mapping)] if isinstance(reports, list) else []
+    return ([r for r in reports if isinstance(r, Mapping)] if isinstance(reports, list) else []), None
+
+
+def _read(directory: Path) -> list[Mapping[str, Any]]:
+    return _load(directory)[0]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def failed_only_on_validation(directory: Path, since: float) -> bool:
@@ -48,46 +63,68 @@ def failed_only_on_validation(directory: Path, since: float) -> bool:
     return fresh and any(r.get("conclusion") == "failure" for r in _read(directory))
 
 
-def _findings(assembly: Assembly) -> list[Placed]:
+def _findings(assembly: Assembly, reports: list[Mapping[str, Any]]) -> list[Placed]:
     assert assembly.directory is not None
     root = assembly.directory.resolve()
     stacks = {s.template_path.resolve(): s for s in assembly.stacks}
     out = []
-    for report in _read(assembly.directory):
-        for v in report.get("violations") or []:
-            if not isinstance(v, Mapping) or not isinstance(v.get("ruleName"), str):
+    for report in reports:
+        for v in _list(report.get("violations")):
+            if not isinstance(v, Mapping) or not isinstance(v.get("ruleName"), str) or not v["ruleName"].strip():
                 continue
-            rule = v["ruleName"]
+            rule = "-".join(v["ruleName"].split())  # an id: a plugin's "My Rule" becomes My-Rule
+            plugin = _text(report.get("pluginName")) or "a plugin"
             raw_meta = v.get("ruleMetadata")
             meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
             severity = _SEVERITY.get(str(v.get("severity") or "").lower(), Severity.WARNING)
-            for c in v.get("violatingConstructs") or []:
+            for c in _list(v.get("violatingConstructs")):
                 res = c.get("cloudFormationResource") if isinstance(c, Mapping) else None
                 if not isinstance(res, Mapping) or not isinstance(res.get("templatePath"), str):
                     continue
-                template = (root / res["templatePath"]).resolve()
+                try:
+                    template = resolved(root / res["templatePath"])
+                except JsonFileError:
+                    continue  # not a path at all (a NUL byte, a symlink loop)
                 stack = stacks.get(template)
                 lid = res.get("logicalId") if isinstance(res.get("logicalId"), str) else None
                 paths = res.get("propertyPaths") if isinstance(res.get("propertyPaths"), list) else []
                 prop = str(paths[0]).strip("/").split("/", 2)[2:] if paths and lid else []
-                cpath = str(c.get("constructPath") or "") or None
+                cpath = c["constructPath"] if isinstance(c.get("constructPath"), str) and c["constructPath"] else None
                 finding = Finding(
-                    check_id=str(meta.get("id") or rule),
+                    check_id="-".join(meta["id"].split()) if isinstance(meta.get("id"), str) and meta["id"].strip()
+                    else rule,
                     slug=rule,
                     severity=severity,
-                    message=f"{v.get('description') or rule} (reported by {report.get('pluginName', 'a plugin')})",
+                    message=f"{_text(v.get('description')) or rule} (reported by {plugin})",
                     stack=stack.name if stack else "",
                     template=str(stack.template_path if stack else template),
                     line=line_of(stack.template, ["Resources", lid]) if stack and lid else None,
                     logical_id=lid,
                     construct_path=cpath,
                     property_path=prop[0] if prop else None,
-                    remediation=str(v.get("suggestedFix") or ""),
+                    remediation=_text(v.get("suggestedFix")),
                     reported_by=Reporter.CDK,
                     source=stack.sources.find(cpath) if stack else None,
                 )
                 out.append((stack, finding))
     return out
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _unreadable(assembly: Assembly, problem: str) -> Placed:
+    assert assembly.directory is not None
+    return None, Finding(
+        check_id=catalog.LOAD_ERROR_ID,
+        slug=catalog.LOAD_ERROR_SLUG,
+        severity=Severity.ERROR,
+        message=f"{problem}; the policy validation plugins' results were not merged",
+        stack="",
+        template=str(assembly.directory / REPORT_FILE),
+        reported_by=Reporter.CDK_AUDIT,
+    )
 
 
 def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly]) -> list[Placed]:
@@ -109,7 +146,11 @@ def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly
     for assembly in assemblies:
         if assembly.directory is None:
             continue
-        for stack, f in _findings(assembly):
+        reports, problem = _load(assembly.directory)
+        if problem is not None:
+            out.append(_unreadable(assembly, problem))
+            continue
+        for stack, f in _findings(assembly, reports):
             k1, k2 = key(f.check_id, f.template, f.logical_id), key(f.slug, f.template, f.logical_id)
             if k1 in seen or k2 in seen:
                 continue

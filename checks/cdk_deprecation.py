@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from auditor.assembly import Assembly
 from auditor.findings import AssemblyMatch, Severity
+from auditor.jsonfile import JsonFileError, read_json
 from auditor.rule import AuditRule
 
 #: ``aws-cdk-lib.aws_lambda.FunctionOptions#logRetention is deprecated``
@@ -16,14 +16,13 @@ _API = re.compile(r"(?P<lib>[\w@/-]+)\.(?:(?P<module>\w+)\.)?(?P<type>\w+)(?:#(?
 
 
 def _tree_nodes(assembly: Assembly) -> Iterator[tuple[str, dict[str, Any]]]:
-    tree = assembly.directory / "tree.json" if assembly.directory else None
-    if tree is None or not tree.is_file():
+    if assembly.directory is None:
         return
-    try:
-        root = json.loads(tree.read_text(encoding="utf-8")).get("tree", {})
-    except (OSError, ValueError):
+    try:  # never outside the assembly (the loader reports a tree.json that links out)
+        data = read_json(assembly.directory / "tree.json", root=assembly.directory)
+    except (OSError, JsonFileError):
         return
-    stack = [root]
+    stack = [data.get("tree") if isinstance(data, dict) else None]
     while stack:
         node = stack.pop()
         if not isinstance(node, dict):
@@ -32,6 +31,11 @@ def _tree_nodes(assembly: Assembly) -> Iterator[tuple[str, dict[str, Any]]]:
         children = node.get("children")
         if isinstance(children, dict):
             stack.extend(children.values())
+
+
+def _fqn(node: dict[str, Any]) -> Any:
+    info = node.get("constructInfo")
+    return info.get("fqn") if isinstance(info, dict) else None
 
 
 def _constructs_using(assembly: Assembly, module: str | None, type_name: str, member: str | None) -> list[str]:
@@ -43,12 +47,10 @@ def _constructs_using(assembly: Assembly, module: str | None, type_name: str, me
     """
     cls = re.sub(r"(Props|Options|Attributes)$", "", type_name)
     fqn = f"aws-cdk-lib.{module}.{cls}" if module else f"aws-cdk-lib.{cls}"
-    candidates = [
-        (p, n) for p, n in _tree_nodes(assembly) if (n.get("constructInfo") or {}).get("fqn") == fqn
-    ]
+    candidates = [(p, n) for p, n in _tree_nodes(assembly) if _fqn(n) == fqn]
     if member:
         child = member[:1].upper() + member[1:]
-        with_child = [p for p, n in candidates if child in (n.get("children") or {})]
+        with_child = [p for p, n in candidates if isinstance(n.get("children"), dict) and child in n["children"]]
         if with_child:
             return sorted(with_child)
     return sorted(p for p, _ in candidates) if len(candidates) == 1 else []

@@ -26,7 +26,7 @@ def redrive_policy(props: Mapping[str, Any]) -> Any:
     if isinstance(policy, str):
         try:
             policy = json.loads(policy)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
             return UNKNOWN
     return policy
 

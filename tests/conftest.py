@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from auditor import pipeline
@@ -16,6 +18,12 @@ from auditor.config import load_settings
 from auditor.findings import Finding
 from auditor.report import json_report
 from auditor.synth import SynthResult, run_synth
+
+# Property-based tests (tests/test_properties.py): "ci" (the default) is small, derandomized
+# (the same examples every run) and without deadlines (the machine is busy); "deep" looks harder.
+hypothesis_settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("deep", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = ROOT / "sample_apps"

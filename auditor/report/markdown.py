@@ -97,5 +97,7 @@ def render(report: Report) -> str:
             ]
             lines += ["", "</details>", ""]
     if report.tool.get("cdk_audit"):
-        lines.append(f"<sub>cdk-audit {report.tool['cdk_audit']}, cfn-lint {report.tool.get('cfn_lint')}</sub>")
+        # versions are data too (aws-cdk-lib's comes from the assembly's tree.json)
+        ours, lint = _cell(report.tool["cdk_audit"]), _cell(report.tool.get("cfn_lint"))
+        lines.append(f"<sub>cdk-audit {ours}, cfn-lint {lint}</sub>")
     return "\n".join(lines).rstrip() + "\n"

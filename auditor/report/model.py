@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 
 from auditor.catalog import RuleInfo, of_finding
 from auditor.findings import BaselineState, Finding, Severity
+from auditor.jsonfile import JsonFileError, read_json
 from auditor.synth_errors import ErrorLocation
 
 SCHEMA_VERSION = "2.0"
@@ -136,12 +136,13 @@ def aws_cdk_lib_version(assembly_dir: Path | None) -> str | None:
     """aws-cdk-lib's version as the app used it, read from the assembly's tree.json."""
     if assembly_dir is None:
         return None
-    tree = assembly_dir / "tree.json"
-    try:
-        data = json.loads(tree.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # never outside the assembly (the loader reports a tree.json that links out)
+        data = read_json(assembly_dir / "tree.json", root=assembly_dir)
+    except (OSError, JsonFileError):
         return None
-    for child in (data.get("tree", {}).get("children") or {}).values():
+    tree = data.get("tree") if isinstance(data, dict) else None
+    children = tree.get("children") if isinstance(tree, dict) else None
+    for child in children.values() if isinstance(children, dict) else ():
         info = child.get("constructInfo") if isinstance(child, dict) else None
         if isinstance(info, dict) and str(info.get("fqn", "")).startswith("aws-cdk-lib."):
             return str(info.get("version"))

@@ -106,6 +106,11 @@ def _print_finding(con: Console, f: Finding) -> None:
         con.print(f"      [green]fix:[/] {_safe(f.remediation)}")
 
 
+def _flat(text: str) -> str:
+    """Report data on one line: no escape sequences, no line breaks of its own."""
+    return strip_ansi(text).replace("\n", " ")
+
+
 def render_concise(report: Report) -> str:
     """One line per active finding, ``file:line:col: ID [slug] message`` (ruff's concise form)."""
     lines = []
@@ -114,14 +119,13 @@ def render_concise(report: Report) -> str:
         located = [e for e in synth.errors if e.file]
         for e in located:
             col = f":{e.column}" if e.column else ""
-            lines.append(f"{e.file}:{e.line}{col}: synth-error {strip_ansi(e.message)}")
+            lines.append(f"{_flat(e.file or '')}:{e.line}{col}: synth-error {_flat(e.message)}")
         if not located:
             first = strip_ansi(synth.error or "cdk synth failed").splitlines() or ["cdk synth failed"]
-            lines.append(f"{report.app or '.'}: synth-error {first[-1]}")
+            lines.append(f"{_flat(report.app or '.')}: synth-error {first[-1]}")
         return "\n".join(lines) + "\n"
     for f in sorted(report.active(), key=lambda f: (location_key(f), f.check_id, f.message)):
-        message = strip_ansi(f.message).replace("\n", " ")
-        lines.append(f"{strip_ansi(location(f))}: {f.check_id} [{strip_ansi(f.slug)}] {message}")
+        lines.append(f"{_flat(location(f))}: {_flat(f.check_id)} [{_flat(f.slug)}] {_flat(f.message)}")
     s = report.summary()
     lines.append(f"Found {s['total']} finding(s)" + (f" ({s['suppressed']} suppressed)" if s["suppressed"] else ""))
     return "\n".join(lines) + "\n"
