@@ -3,7 +3,8 @@
 Reads ``manifest.json``: every ``aws:cloudformation:stack`` artifact, nested cloud
 assemblies (CDK Stages, ``assembly-*/``) and nested stacks
 (``AWS::CloudFormation::Stack`` resources whose template is in the assembly).
-Templates are decoded with cfn-lint's decoder so that every value knows its line.
+Templates are decoded with cfn-lint's decoder so that every value knows its line (or,
+where the result cache vouches for it, with plain ``json``: see ``auditor.decoding``).
 
 Paths inside a manifest are untrusted: one that escapes the assembly directory, a
 missing file or a malformed manifest becomes a ``LoadError`` naming the file, never a
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.decoding import Digest, PlainOk, positioned, read_template
 from auditor.incidental import construct_path as resource_path
-from auditor.lint import decode
 
 ANNOTATION_TYPES = ("aws:cdk:error", "aws:cdk:warning", "aws:cdk:info")
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -54,6 +55,8 @@ class Stack:
     parent: str | None = None
     #: the decoder's parse errors (cfn-lint ``Match`` objects), if any
     parse_errors: list[Any] = field(default_factory=list)
+    #: the hash of the bytes the template was decoded from (the result cache's key), if known
+    digest: Digest | None = None
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -106,8 +109,9 @@ class Assembly:
 
 
 class _Loader:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, plain_ok: PlainOk | None = None) -> None:
         self.root = root.resolve()
+        self.plain_ok = plain_ok
         self.assembly = Assembly(directory=root)
         self._seen: set[Path] = set()
 
@@ -192,9 +196,11 @@ class _Loader:
         if not path.is_file():
             self.error(path, "template file is missing from the assembly; re-run `cdk synth`")
             return None
-        template, matches = decode(path)
+        decoded = read_template(path, self.plain_ok)
+        template, matches = decoded.template, decoded.errors
         stack = Stack(
-            name=name, template_path=path, template=template, environment=environment, parent=parent
+            name=name, template_path=path, template=template, environment=environment, parent=parent,
+            digest=decoded.digest,
         )
         if matches:
             stack.parse_errors = list(matches)
@@ -245,10 +251,11 @@ def _apply_manifest_metadata(stack: Stack, metadata: Mapping[str, Any]) -> None:
                 stack.annotations.append(Annotation(level, text, clean, logical))
 
 
-def load_assembly(directory: Path, synth_warnings: Sequence[str] = ()) -> Assembly:
+def load_assembly(directory: Path, synth_warnings: Sequence[str] = (), plain_ok: PlainOk | None = None) -> Assembly:
     """Load the cloud assembly in ``directory`` (a ``cdk.out`` folder); ``synth_warnings``:
-    what the synth that wrote it printed (CDK keeps deprecations out of the assembly)."""
-    loader = _Loader(directory)
+    what the synth that wrote it printed (CDK keeps deprecations out of the assembly);
+    ``plain_ok``: the result cache's say on decoding a template with plain ``json``."""
+    loader = _Loader(directory, plain_ok)
     loader.assembly.synth_warnings = tuple(synth_warnings)
     loader.load_manifest(directory)
     return loader.assembly
@@ -279,21 +286,21 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield entry
 
 
-def load_paths(paths: Iterable[Path]) -> list[Assembly]:
+def load_paths(paths: Iterable[Path], plain_ok: PlainOk | None = None) -> list[Assembly]:
     """What ``cdk-audit scan`` reads: assemblies, template files, and folders of both.
 
     Each cloud assembly is its own ``Assembly``; loose template files are gathered
     into one ``Assembly`` without a directory, each file a ``Stack`` named by its path.
     """
     assemblies: list[Assembly] = []
-    loose = _Loader(Path("/"))
+    loose = _Loader(Path("/"), plain_ok)
     loose.assembly.directory = None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for found in _walk(path):
                 if found.name == "manifest.json":
-                    assemblies.append(load_assembly(found.parent))
+                    assemblies.append(load_assembly(found.parent, plain_ok=plain_ok))
                 elif _looks_like_template(found):
                     _load_loose(loose, found, must_be_template=False)
         elif path.is_file():
@@ -316,7 +323,7 @@ def _load_loose(loader: _Loader, path: Path, must_be_template: bool) -> None:
 
 def line_of(template: Any, path: Iterable[Any]) -> int | None:
     """The 1-based line of the deepest node on ``path`` that carries a position."""
-    node, line = template, None
+    node, line = positioned(template), None
     for key in path:
         mark = getattr(node, "start_mark", None)
         if mark is not None:

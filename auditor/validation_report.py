@@ -91,8 +91,12 @@ def _findings(assembly: Assembly) -> list[Placed]:
 def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly]) -> list[Placed]:
     """``placed`` plus the plugins' violations that no finding already covers."""
 
+    resolved: dict[str, str] = {}  # resolve() is a few syscalls; findings share few templates
+
     def key(rule: str, template: str, lid: str | None) -> tuple[str, str, str]:
-        return rule.upper(), str(Path(template).resolve()), lid or ""
+        if template not in resolved:
+            resolved[template] = str(Path(template).resolve())
+        return rule.upper(), resolved[template], lid or ""
 
     seen = set()
     for _, f in placed:
