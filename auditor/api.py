@@ -6,7 +6,13 @@ The stages, each a module that takes a value and returns a new one::
     synth.run_synth ─▶ SynthResult ─▶ assembly.load_assembly / load_paths ─▶ Assembly
         ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report ─▶ gate.exit_code
 
-Settings are resolved before any of this (``config.load_settings``), once.
+Settings are resolved before any of this (``config.load_settings``), once; ``run``
+may be given how to resolve them instead, and then does it while synth runs, with the
+rest of the check stage's start-up (``auditor.warm``). With a ``ResultCache``,
+template-scoped results of unchanged templates come from it (``auditor.template_cache``).
+
+The check stage (``pipeline``, hence cfn-lint) is imported only when it runs, so that
+the ``run`` command starts synth before paying for it.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from auditor import pipeline
+from auditor import warm
 from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import Baseline, apply_baseline
+from auditor.cache import ResultCache
 from auditor.config import Settings
 from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
 from auditor.synth import SynthResult, SynthSetupError, cli_version, find_cdk_cli, run_synth
@@ -46,13 +53,22 @@ def check(
     jobs: int | None = None,
     baseline: Baseline | None = None,
     progress: Progress = _quiet,
+    prepared: warm.Prepared | None = None,
 ) -> Report:
-    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``."""
+    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``.
+
+    ``prepared``: the check stage built ahead from these settings (``warm.prepare``), with
+    the result cache's entries if there is a cache."""
+    from auditor import pipeline  # the check stage: cfn-lint (see the module's docstring)
+
     stacks = tuple(s.name for a in assemblies for s in a.stacks)
     progress(f"auditing {len(stacks)} template(s) in {len(assemblies)} assembly(ies)")
     start = time.perf_counter()
-    result = pipeline.check(assemblies, settings, jobs)
+    checks, results = (prepared.checks, prepared.results) if prepared is not None else (None, None)
+    result = pipeline.check(assemblies, settings, jobs, checks=checks, results=results)
     seconds = time.perf_counter() - start
+    if results is not None:
+        _cache_progress(results.cache, progress)
     findings, info = list(result.findings), None
     if baseline is not None:
         findings, info = apply_baseline(findings, baseline)
@@ -76,13 +92,17 @@ def scan(
     jobs: int | None = None,
     baseline: Baseline | None = None,
     progress: Progress = _quiet,
+    cache: ResultCache | None = None,
 ) -> Report:
-    """Audit cloud assemblies, template files and folders of them, without synthesizing."""
+    """Audit cloud assemblies, template files and folders of them, without synthesizing.
+
+    ``cache``: where template-scoped results are kept between runs (None: no cache)."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    prepared = warm.prepare(settings, cache)  # first: the cache decides how templates are decoded
     progress(f"loading {len(paths)} path(s)…")
-    assemblies = load_paths(paths)
+    assemblies = load_paths(paths, plain_ok=prepared.plain_ok)
     if not any(a.stacks or a.errors for a in assemblies):
         raise UsageError(f"no templates or cloud assemblies found in {', '.join(map(str, paths))}")
     lib = next((v for a in assemblies if (v := aws_cdk_lib_version(a.directory))), None)
@@ -97,7 +117,16 @@ def scan(
         jobs=jobs,
         baseline=baseline,
         progress=progress,
+        prepared=prepared,
     )
+
+
+def _cache_progress(cache: ResultCache, progress: Progress) -> None:
+    if cache.error is not None:
+        progress(cache.error)
+    total = cache.hits + cache.misses
+    if total:
+        progress(f"result cache: {cache.hits} of {total} template(s) unchanged ({cache.directory})")
 
 
 def synth_info(result: SynthResult) -> SynthInfo:
@@ -112,7 +141,7 @@ def synth_info(result: SynthResult) -> SynthInfo:
 
 def run(
     app_dir: Path,
-    settings: Settings,
+    settings: warm.SettingsSource,
     *,
     context: Mapping[str, str] | None = None,
     output_dir: Path | None = None,
@@ -121,36 +150,44 @@ def run(
     jobs: int | None = None,
     baseline: Baseline | None = None,
     progress: Progress = _quiet,
+    cache: ResultCache | None = None,
 ) -> Report:
     """Synthesize the CDK app in ``app_dir`` with the CDK CLI, then audit every template.
 
     A failed synth is a report with ``synth.ok = False`` and no findings: stale templates
     are never audited. ``output_dir``: keep the assembly there (default: a temp folder,
-    removed afterwards).
+    removed afterwards). ``settings``: or a function that resolves them; it runs while
+    synth does, with the rest of the check stage's start-up, and an error it raises
+    (``ConfigError``) stops synth and is raised here. ``cache``: as for ``scan``.
     """
+    ready = warm.Background(lambda: warm.prepare(settings, cache, warm_builtins=True))
     tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
     out_dir = output_dir or tmp
     assert out_dir is not None
     try:
         progress(f"synthesizing {app_dir} (cdk synth)…")
         try:
-            result = run_synth(app_dir, out_dir.resolve(), dict(context or {}), cdk_bin=cdk_bin, timeout=timeout)
+            result = run_synth(app_dir, out_dir.resolve(), dict(context or {}), cdk_bin=cdk_bin, timeout=timeout,
+                               started=ready.watch)  # fmt: skip
         except SynthSetupError as e:
+            ready.result()  # a settings error comes first, as when settings were resolved before synth
             return Report(app=str(app_dir), findings=(), synth=SynthInfo(ok=False, seconds=0.0, error=str(e)),
                           tool=tool_versions())  # fmt: skip
+        prepared = ready.result()
         synth = synth_info(result)
         if not result.ok:
             return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version))
-        assembly = load_assembly(out_dir, synth_warnings=result.warnings)
+        assembly = load_assembly(out_dir, synth_warnings=result.warnings, plain_ok=prepared.plain_ok)
         return check(
             [assembly],
-            settings,
+            prepared.settings,
             app=str(app_dir),
             synth=synth,
             tool=tool_versions(result.cli_version, aws_cdk_lib_version(out_dir)),
             jobs=jobs,
             baseline=baseline,
             progress=progress,
+            prepared=prepared,
         )
     finally:
         if tmp is not None:

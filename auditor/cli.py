@@ -10,6 +10,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -20,8 +21,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
-from rich.table import Table
 from typer.core import TyperGroup
 
 try:  # typer >= 0.2x vendors click
@@ -39,6 +38,7 @@ from auditor.baseline import (
     render_diff_json,
     render_diff_text,
 )
+from auditor.cache import ResultCache, default_directory
 from auditor.config import ConfigError, Settings, load_settings
 from auditor.gate import Exit, FailOn, exit_code
 from auditor.output import write_atomic
@@ -158,6 +158,22 @@ OutputOpt = Annotated[
         "formats: " + ", ".join(f.value for f in Format) + ".",
     ),
 ]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        envvar="CDK_AUDIT_CACHE_DIR",
+        file_okay=False,
+        help="Keep the result cache (template-scoped results of unchanged templates) here, e.g. a folder "
+        "under $XDG_CACHE_HOME that CI keeps between jobs. Default: .cdk-audit-cache/ at the source root "
+        "(the git top-level of the current directory, else the current directory).",
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option("--no-cache", envvar="CDK_AUDIT_NO_CACHE", help="Neither read nor write the result cache."),
+]
 BaselineOpt = Annotated[
     Path | None,
     typer.Option(
@@ -182,11 +198,20 @@ def _fail(kind: str, message: str, code: Exit = Exit.USAGE) -> typer.Exit:
 
 
 def _settings(config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]) -> Settings:
-    overrides = [*([f"profile={profile}"] if profile else []), *sets]
     try:
-        return load_settings(config, search_dir, overrides)
+        return load_settings(config, search_dir, _overrides(profile, sets))
     except ConfigError as e:
         raise _fail("configuration error", str(e)) from None
+
+
+def _overrides(profile: str | None, sets: Sequence[str]) -> list[str]:
+    return [*([f"profile={profile}"] if profile else []), *sets]
+
+
+def _cache(cache_dir: Path | None, no_cache: bool) -> ResultCache | None:
+    if no_cache:
+        return None
+    return ResultCache(cache_dir if cache_dir is not None else default_directory())
 
 
 def _baseline(file: Path | None) -> Baseline | None:
@@ -280,6 +305,8 @@ def run(
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
     jobs: JobsOpt = None,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Synthesize the CDK app in APP_DIR with the CDK CLI, then audit every template.
 
@@ -290,18 +317,24 @@ def run(
     ctx = _parse_context(context or [])
     outputs = _parse_outputs(output or [])
     known = _baseline(baseline)
-    settings = _settings(config, app_dir if app_dir.is_dir() else None, profile, sets or [])
-    report = api.run(
-        app_dir,
-        settings,
-        context=ctx,
-        output_dir=output_dir,
-        cdk_bin=cdk_bin,
-        timeout=timeout,
-        jobs=jobs,
-        baseline=known,
-        progress=_progress(quiet),
-    )
+    # resolved while synth runs, with the rest of the check stage's start-up (auditor.warm)
+    settings = functools.partial(load_settings, config, app_dir if app_dir.is_dir() else None,
+                                 _overrides(profile, sets or []))  # fmt: skip
+    try:
+        report = api.run(
+            app_dir,
+            settings,
+            context=ctx,
+            output_dir=output_dir,
+            cdk_bin=cdk_bin,
+            timeout=timeout,
+            jobs=jobs,
+            baseline=known,
+            progress=_progress(quiet),
+            cache=_cache(cache_dir, no_cache),
+        )
+    except ConfigError as e:
+        raise _fail("configuration error", str(e)) from None
     _emit(report, fmt, report_file, fail_on, outputs)
 
 
@@ -325,19 +358,27 @@ def scan(
     output: OutputOpt = None,
     baseline: BaselineOpt = None,
     jobs: JobsOpt = None,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth)."""
     outputs = _parse_outputs(output or [])
     known = _baseline(baseline)
     settings = _settings(config, Path.cwd(), profile, sets or [])
-    _emit(_scan(paths, settings, quiet, jobs, known), fmt, report_file, fail_on, outputs)
+    report = _scan(paths, settings, quiet, jobs, known, _cache(cache_dir, no_cache))
+    _emit(report, fmt, report_file, fail_on, outputs)
 
 
 def _scan(
-    paths: list[Path], settings: Settings, quiet: bool, jobs: int | None = None, known: Baseline | None = None
+    paths: list[Path],
+    settings: Settings,
+    quiet: bool,
+    jobs: int | None = None,
+    known: Baseline | None = None,
+    cache: ResultCache | None = None,
 ) -> Report:
     try:
-        return api.scan(paths, settings, jobs=jobs, baseline=known, progress=_progress(quiet))
+        return api.scan(paths, settings, jobs=jobs, baseline=known, progress=_progress(quiet), cache=cache)
     except api.UsageError as e:
         raise _fail("error", str(e)) from None
 
@@ -359,13 +400,15 @@ def baseline_write(
     profile: ProfileOpt = None,
     sets: SetOpt = None,
     quiet: QuietOpt = False,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Scan PATHS as `scan` does and record every unsuppressed finding's fingerprint in FILE.
 
     Then `cdk-audit scan|run ... --baseline FILE` reports those as known and gates only on
     new ones. Any `--format json` report works as a baseline too.
     """
-    report = _scan(paths, _settings(config, Path.cwd(), profile, sets or []), quiet)
+    report = _scan(paths, _settings(config, Path.cwd(), profile, sets or []), quiet, cache=_cache(cache_dir, no_cache))
     write_atomic(file, render_baseline(report.findings))
     err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))")
 
@@ -392,6 +435,8 @@ def diff(
 @app.command("checks")
 def list_checks() -> None:
     """List every check: id, slug, severity and title. `cdk-audit explain ID` shows one, cfn-lint's too."""
+    from rich.table import Table  # here, not at start-up: only this command draws a table
+
     table = Table(show_edge=False, box=None, pad_edge=False)
     for col in ("ID", "SLUG", "SEVERITY", "TITLE"):
         table.add_column(col)
@@ -421,6 +466,8 @@ def explain(
     if info.url:
         body += f"\nDocs: {info.url}\n"
     if sys.stdout.isatty():
+        from rich.markdown import Markdown  # here, not at start-up (0.2 s of imports)
+
         Console().print(Markdown(body))
     else:
         sys.stdout.write(body)

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +99,12 @@ def run_synth(
     context: dict[str, str] | None = None,
     cdk_bin: str | None = None,
     timeout: float = 600.0,
+    started: Callable[[subprocess.Popen[str]], None] | None = None,
 ) -> SynthResult:
-    """Synthesize ``app_dir`` into ``output_dir``; failures come back as ``ok=False``."""
+    """Synthesize ``app_dir`` into ``output_dir``; failures come back as ``ok=False``.
+
+    ``started``: called with the CLI's process as soon as it runs (so that work overlapping
+    synth can stop it: ``auditor.warm.Background.watch``)."""
     if not app_dir.is_dir():
         raise SynthSetupError(
             f"{app_dir}: no such directory; pass the folder that holds your CDK app's cdk.json"
@@ -127,6 +132,8 @@ def run_synth(
         errors="replace",
         start_new_session=True,
     )
+    if started is not None:
+        started(proc)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
