@@ -17,6 +17,7 @@ the ``run`` command starts synth before paying for it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -160,7 +161,8 @@ def run(
     synth does, with the rest of the check stage's start-up, and an error it raises
     (``ConfigError``) stops synth and is raised here. ``cache``: as for ``scan``.
     """
-    ready = warm.Background(lambda: warm.prepare(settings, cache, warm_builtins=True))
+    overlap = os.environ.get("CDK_AUDIT_OVERLAP") != "0"
+    ready = warm.Background(lambda: warm.prepare(settings, cache, warm_builtins=overlap), threaded=overlap)
     tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
     out_dir = output_dir or tmp
     assert out_dir is not None

@@ -11,6 +11,9 @@ The thread's work is the same as in ``prepare``, done once; its values are the s
 findings are the same in content and order. A failure in it (a configuration error
 found while resolving the settings, a broken check pack) stops the synth it overlaps
 and is raised where the caller asks for the result.
+
+``CDK_AUDIT_OVERLAP=0`` makes ``run`` do it after synth instead (what the overlap saves
+is measured that way by ``make bench``).
 """
 
 from __future__ import annotations
@@ -78,13 +81,17 @@ class Background(Generic[T]):
     what the user must see. ``result()`` joins and returns or raises.
     """
 
-    def __init__(self, work: Callable[[], T]) -> None:
+    def __init__(self, work: Callable[[], T], threaded: bool = True) -> None:
+        """``threaded=False``: no overlap, ``work`` runs in ``result()`` (to measure what it saves)."""
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[str] | None = None
         self._value: list[T] = []  # the work's value, once it has one
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(work,), name="cdk-audit-warm", daemon=True)
-        self._thread.start()
+        self._work: Callable[[], T] | None = None if threaded else work
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._thread = threading.Thread(target=self._run, args=(work,), name="cdk-audit-warm", daemon=True)
+            self._thread.start()
 
     def _run(self, work: Callable[[], T]) -> None:
         try:
@@ -107,7 +114,11 @@ class Background(Generic[T]):
             _stop(proc)
 
     def result(self) -> T:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
+        elif self._work is not None:
+            work, self._work = self._work, None
+            self._run(work)
         if self._error is not None:
             raise self._error
         return self._value[0]
