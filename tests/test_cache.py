@@ -344,3 +344,15 @@ def test_entries_age_by_use(tmp_path: Path):
     os.utime(_entry(cache, KEY_A), (1_000_000, 1_000_000))
     cache.get(KEY_A)
     assert time.time() - _entry(cache, KEY_A).stat().st_mtime < 60
+
+
+def test_a_cfnlintrc_in_the_current_directory_changes_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """cfn-lint reads .cfnlintrc from the current directory: what it says, and its bytes, are in the key."""
+    args = {"regions": ["us-east-1"], "ignore": [], "include": [], "configure": {}}
+    monkeypatch.chdir(tmp_path)
+    plain = lint.config_fingerprint(**args)
+    (tmp_path / ".cfnlintrc").write_text("include_experimental: true\n")
+    experimental = lint.config_fingerprint(**args)
+    assert experimental != plain
+    (tmp_path / ".cfnlintrc").write_text("include_experimental: true\n# same settings, other bytes\n")
+    assert lint.config_fingerprint(**args) not in (plain, experimental)
