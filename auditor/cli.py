@@ -1,8 +1,9 @@
 """The ``cdk-audit`` command line: run, scan, baseline write, diff, checks, explain.
 
 A thin layer over ``auditor.api``: it parses options, resolves the settings and the
-baseline (user mistakes exit 3 before any work), calls the API, writes the report and
-exits with the gate's code.
+baseline (user mistakes exit 3 before any work; ``run`` resolves the settings while synth
+runs, and a mistake in them stops synth), calls the API, writes the report and exits with
+the gate's code. It imports nothing of cfn-lint: ``run`` starts synth before that cost.
 
 Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 2 synth failed; 3 usage or configuration error; 4 internal error (a bug: please report).
