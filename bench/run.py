@@ -614,8 +614,8 @@ def _cache_section(r: Results) -> list[str]:
         "All checks and cfn-lint's built-ins (`--config full.toml`), `--cache-dir` given; cold: the cache emptied "
         f"before each run; warm: the unchanged corpus; one changed: {r.changed}, a new edit before each run.",
         "",
-        "| scan | median s | min s | max s | CPU s | peak MiB (process / tree) | vs cold | goal |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| scan | median s | min s | max s | CPU s | peak MiB (process / tree) | vs cold | CPU vs cold | goal |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     goals = {"warm: unchanged corpus": GOALS["warm"], "one template changed": GOALS["one"]}
     for c in r.cache:
@@ -623,7 +623,7 @@ def _cache_section(r: Results) -> list[str]:
         goal = _goal(c.median() / cold.median(), goals[c.name]) if c.name in goals else ""
         lines.append(
             f"| {c.name} | {c.median():.2f} | {min(secs):.2f} | {max(secs):.2f} | {c.cpu():.2f} | {_mib(c)} | "
-            f"{_fmt_ratio(c.median(), cold.median())} | {goal} |"
+            f"{_fmt_ratio(c.median(), cold.median())} | {_fmt_ratio(c.cpu(), cold.cpu())} | {goal} |"
         )
     return [*lines, ""]
 
@@ -639,17 +639,18 @@ def _run_section(r: Results) -> list[str]:
         "audit s: the report's `audit_seconds` (after synth; the overlap's work is not in it).",
         "",
         "| app | synth s | run, warm cache s | run, no cache s | run, no cache, no overlap s "
-        "| warm / synth | no cache / synth | no overlap / synth | audit s (warm / no cache / no overlap) "
-        "| peak MiB tree (synth / run) |",
-        "|---|---:|---:|---:|---:|---|---|---:|---|---:|",
+        "| warm / synth | no cache / synth | no overlap / synth | CPU s (synth / warm / no cache / no overlap) "
+        "| audit s (warm / no cache / no overlap) | peak MiB tree (synth / run) |",
+        "|---|---:|---:|---:|---:|---|---|---:|---|---|---:|",
     ]
     for app, (synth, warm, cold, serial) in r.run.items():
         base = synth.median()
         audits = " / ".join(_median_audit(c) for c in (warm, cold, serial))
+        cpus = " / ".join(f"{c.cpu():.1f}" for c in (synth, warm, cold, serial))
         lines.append(
             f"| {app} | {base:.2f} | {warm.median():.2f} | {cold.median():.2f} | {serial.median():.2f} | "
             f"{_goal(warm.median() / base, GOALS['run'])} | {_goal(cold.median() / base, GOALS['run'])} | "
-            f"{_fmt_ratio(serial.median(), base)} | {audits} | "
+            f"{_fmt_ratio(serial.median(), base)} | {cpus} | {audits} | "
             f"{synth.peak_kb()[1] / 1024:.0f} / {warm.peak_kb()[1] / 1024:.0f} |"
         )
     lines += ["", *(f"- not timed: {n}" for n in r.run_notes), ""]
