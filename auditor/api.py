@@ -6,11 +6,18 @@ The stages, each a module that takes a value and returns a new one::
     synth.run_synth ─▶ SynthResult ─▶ assembly.load_assembly / load_paths ─▶ Assembly
         ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report ─▶ gate.exit_code
 
-Settings are resolved before any of this (``config.load_settings``), once.
+Settings are resolved before any of this (``config.load_settings``), once; ``run``
+may be given how to resolve them instead, and then does it while synth runs, with the
+rest of the check stage's start-up (``auditor.warm``). With a ``ResultCache``,
+template-scoped results of unchanged templates come from it (``auditor.template_cache``).
+
+The check stage (``pipeline``, hence cfn-lint) is imported only when it runs, so that
+the ``run`` command starts synth before paying for it.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import tempfile
@@ -19,9 +26,10 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from auditor import pipeline
+from auditor import warm
 from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import Baseline, apply_baseline
+from auditor.cache import ResultCache
 from auditor.config import Settings
 from auditor.report.model import Report, SynthInfo, aws_cdk_lib_version, tool_versions
 from auditor.source import default_source_root
@@ -58,13 +66,22 @@ def check(
     source_root: Path | None = None,
     notes: Sequence[str] = (),
     progress: Progress = _quiet,
+    prepared: warm.Prepared | None = None,
 ) -> Report:
-    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``."""
+    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``.
+
+    ``prepared``: the check stage built ahead from these settings (``warm.prepare``), with
+    the result cache's entries if there is a cache."""
+    from auditor import pipeline  # the check stage: cfn-lint (see the module's docstring)
+
     stacks = tuple(s.name for a in assemblies for s in a.stacks)
     progress(f"auditing {len(stacks)} template(s) in {len(assemblies)} assembly(ies)")
     start = time.perf_counter()
-    result = pipeline.check(assemblies, settings, jobs)
+    checks, results = (prepared.checks, prepared.results) if prepared is not None else (None, None)
+    result = pipeline.check(assemblies, settings, jobs, checks=checks, results=results)
     seconds = time.perf_counter() - start
+    if results is not None:
+        _cache_progress(results.cache, progress)
     findings, info = list(result.findings), None
     if baseline is not None:
         findings, info = apply_baseline(findings, baseline)
@@ -93,19 +110,24 @@ def scan(
     sources: bool = True,
     follow_symlinks: bool = False,
     progress: Progress = _quiet,
+    cache: ResultCache | None = None,
 ) -> Report:
     """Audit cloud assemblies, template files and folders of them, without synthesizing.
 
     ``sources``: locate findings in the user's code from the assemblies' creation stacks,
     relative to ``source_root`` (default: the git work tree of the current folder, else it).
     ``follow_symlinks``: also read a folder's file symlinks that point outside it.
+    ``cache``: where template-scoped results are kept between runs (None: no cache).
     Raises ``UsageError`` for a path that is missing or not a file or folder.
     """
     root = (source_root or default_source_root(Path.cwd())).resolve()
     for path in paths:
         _check_scan_path(path)
+    prepared = warm.prepare(settings, cache)  # first: the cache decides how templates are decoded
     progress(f"loading {len(paths)} path(s)…")
-    assemblies = load_paths(paths, source_root=root if sources else None, follow_symlinks=follow_symlinks)
+    assemblies = load_paths(
+        paths, source_root=root if sources else None, follow_symlinks=follow_symlinks, plain_ok=prepared.plain_ok
+    )
     skipped = [link for a in assemblies for link in a.skipped_links]
     if not any(a.stacks or a.errors for a in assemblies):
         hint = f"; {_skipped_note(skipped)}" if skipped else ""
@@ -127,6 +149,7 @@ def scan(
             *([_skipped_note(skipped)] if skipped else []),
         ],
         progress=progress,
+        prepared=prepared,
     )
 
 
@@ -153,6 +176,14 @@ def _skipped_note(links: Sequence[str]) -> str:
     )
 
 
+def _cache_progress(cache: ResultCache, progress: Progress) -> None:
+    if cache.error is not None:
+        progress(cache.error)
+    total = cache.hits + cache.misses
+    if total:
+        progress(f"result cache: {cache.hits} of {total} template(s) unchanged ({cache.directory})")
+
+
 def synth_info(result: SynthResult) -> SynthInfo:
     return SynthInfo(
         ok=result.ok,
@@ -167,7 +198,7 @@ def synth_info(result: SynthResult) -> SynthInfo:
 
 def run(
     app_dir: Path,
-    settings: Settings,
+    settings: warm.SettingsSource,
     *,
     context: Mapping[str, str] | None = None,
     output_dir: Path | None = None,
@@ -178,6 +209,7 @@ def run(
     source_root: Path | None = None,
     sources: bool = True,
     progress: Progress = _quiet,
+    cache: ResultCache | None = None,
 ) -> Report:
     """Synthesize the CDK app in ``app_dir`` with the CDK CLI, then audit every template.
 
@@ -185,9 +217,14 @@ def run(
     are never audited. ``output_dir``: keep the assembly there (default: a temp folder,
     removed afterwards, also when interrupted). ``sources``: synthesize with creation-stack
     traces and locate findings in the user's code, relative to ``source_root`` (default:
-    the git work tree holding the app, else the app's folder).
+    the git work tree holding the app, else the app's folder). ``settings``: or a function
+    that resolves them; it runs while synth does, with the rest of the check stage's
+    start-up, and an error it raises (``ConfigError``) stops synth and is raised here.
+    ``cache``: as for ``scan``.
     """
     root = (source_root or default_source_root(app_dir)).resolve()
+    overlap = os.environ.get("CDK_AUDIT_OVERLAP") != "0"
+    ready = warm.Background(lambda: warm.prepare(settings, cache, warm_builtins=overlap), threaded=overlap)
     tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
     out_dir = output_dir or tmp
     assert out_dir is not None
@@ -202,20 +239,26 @@ def run(
                 timeout=timeout,
                 traces=sources,
                 source_root=root,
+                started=ready.watch,
             )
         except CliPackageError as e:
+            ready.result()
             raise UsageError(str(e)) from None
         except SynthSetupError as e:
+            ready.result()  # a settings error comes first, as when settings were resolved before synth
             return Report(app=str(app_dir), findings=(), synth=SynthInfo(ok=False, seconds=0.0, error=str(e)),
                           tool=tool_versions())  # fmt: skip
+        prepared = ready.result()
         synth = synth_info(result)
         if not result.ok:
             return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version),
                           source_root=str(root))  # fmt: skip
-        assembly = load_assembly(out_dir, synth_warnings=result.warnings, source_root=root if sources else None)
+        assembly = load_assembly(
+            out_dir, synth_warnings=result.warnings, source_root=root if sources else None, plain_ok=prepared.plain_ok
+        )
         return check(
             [assembly],
-            settings,
+            prepared.settings,
             app=str(app_dir),
             synth=synth,
             tool=tool_versions(result.cli_version, aws_cdk_lib_version(out_dir)),
@@ -223,6 +266,7 @@ def run(
             baseline=baseline,
             source_root=root if sources else None,
             progress=progress,
+            prepared=prepared,
         )
     finally:
         if tmp is not None:

@@ -3,7 +3,8 @@
 Reads ``manifest.json``: every ``aws:cloudformation:stack`` artifact, nested cloud
 assemblies (CDK Stages, ``assembly-*/``) and nested stacks
 (``AWS::CloudFormation::Stack`` resources whose template is in the assembly).
-Templates are decoded with cfn-lint's decoder so that every value knows its line.
+Templates are decoded with cfn-lint's decoder so that every value knows its line (or,
+where the result cache vouches for it, with plain ``json``: see ``auditor.decoding``).
 
 Everything in an assembly is untrusted: a path (or a symlink) that escapes the
 assembly directory, a missing file, a malformed manifest or metadata file, JSON nested
@@ -22,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.decoding import Digest, PlainOk, positioned, read_template
 from auditor.incidental import construct_path as resource_path
 from auditor.jsonfile import JsonFileError, check_inside, read_json, resolved
-from auditor.lint import decode
 from auditor.source import SourceIndex, creation_stack, locate
 
 ANNOTATION_TYPES = ("aws:cdk:error", "aws:cdk:warning", "aws:cdk:info")
@@ -73,6 +74,8 @@ class Stack:
     parse_errors: list[ParseError] = field(default_factory=list)
     #: where the assembly's constructs were created in the user's code (shared by its stacks)
     sources: SourceIndex = field(default_factory=SourceIndex)
+    #: the hash of the bytes the template was decoded from (the result cache's key), if known
+    digest: Digest | None = None
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -128,8 +131,9 @@ class Assembly:
 
 
 class _Loader:
-    def __init__(self, root: Path, source_root: Path | None = None) -> None:
+    def __init__(self, root: Path, source_root: Path | None = None, plain_ok: PlainOk | None = None) -> None:
         self.root = root.resolve()
+        self.plain_ok = plain_ok
         self.assembly = Assembly(directory=root)
         self.source_root = source_root
         self._seen: set[Path] = set()
@@ -265,7 +269,8 @@ class _Loader:
             sources=self.assembly.sources,
         )
         try:
-            template, matches = decode(path)
+            decoded = read_template(path, self.plain_ok)
+            template, matches, stack.digest = decoded.template, decoded.errors, decoded.digest
         except Exception as e:  # cfn-lint's decoder raised (its own errors come back as matches)
             template, matches = None, []
             stack.parse_errors = [ParseError(f"could not read this template ({_describe(e)})")]
@@ -391,12 +396,16 @@ def _annotation_text(data: Any, level: str) -> str:
 
 
 def load_assembly(
-    directory: Path, synth_warnings: Sequence[str] = (), source_root: Path | None = None
+    directory: Path,
+    synth_warnings: Sequence[str] = (),
+    source_root: Path | None = None,
+    plain_ok: PlainOk | None = None,
 ) -> Assembly:
     """Load the cloud assembly in ``directory`` (a ``cdk.out`` folder); ``synth_warnings``:
     what the synth that wrote it printed (CDK keeps deprecations out of the assembly);
-    ``source_root``: read CDK's creation stacks into source locations relative to it."""
-    loader = _Loader(directory, source_root)
+    ``source_root``: read CDK's creation stacks into source locations relative to it;
+    ``plain_ok``: the result cache's say on decoding a template with plain ``json``."""
+    loader = _Loader(directory, source_root, plain_ok)
     loader.assembly.synth_warnings = tuple(synth_warnings)
     manifest = directory / "manifest.json"
     loader.guarded(manifest, "the assembly", loader.load_manifest, directory)
@@ -450,7 +459,11 @@ def _inside(path: Path, top: Path) -> bool:
 
 
 def load_paths(
-    paths: Iterable[Path], source_root: Path | None = None, *, follow_symlinks: bool = False
+    paths: Iterable[Path],
+    source_root: Path | None = None,
+    *,
+    follow_symlinks: bool = False,
+    plain_ok: PlainOk | None = None,
 ) -> list[Assembly]:
     """What ``cdk-audit scan`` reads: assemblies, template files, and folders of both.
 
@@ -460,7 +473,7 @@ def load_paths(
     (listed in the loose assembly's ``skipped_links``).
     """
     assemblies: list[Assembly] = []
-    loose = _Loader(Path("/"))
+    loose = _Loader(Path("/"), None, plain_ok)
     loose.assembly.directory = None
     skipped: list[str] = []
     for raw in paths:
@@ -468,7 +481,7 @@ def load_paths(
         if path.is_dir():
             for found in _walk(path, path, follow_symlinks, skipped):
                 if found.name == "manifest.json":
-                    assemblies.append(load_assembly(found.parent, source_root=source_root))
+                    assemblies.append(load_assembly(found.parent, source_root=source_root, plain_ok=plain_ok))
                 elif _looks_like_template(found):
                     loose.guarded(found, "this file", _load_loose, loose, found, False)
         elif _exists(path):
@@ -492,7 +505,7 @@ def _load_loose(loader: _Loader, path: Path, must_be_template: bool) -> None:
 
 def line_of(template: Any, path: Iterable[Any]) -> int | None:
     """The 1-based line of the deepest node on ``path`` that carries a position."""
-    node, line = template, None
+    node, line = positioned(template), None
     for key in path:
         mark = getattr(node, "start_mark", None)
         if mark is not None:

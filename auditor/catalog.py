@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.findings import Finding, Reporter, Severity
 from auditor.registry import check_classes, find_check
-from auditor.rule import AuditRule
+
+if TYPE_CHECKING:  # the rule base imports cfn-lint, which only the check stage needs (auditor.warm)
+    from auditor.rule import AuditRule
 
 PARSE_ERROR_ID, PARSE_ERROR_SLUG = "E0000", "template-parse-error"
 LOAD_ERROR_ID, LOAD_ERROR_SLUG = "E9900", "assembly-error"

@@ -1,8 +1,9 @@
 """The ``cdk-audit`` command line: run, scan, baseline write, diff, checks, explain.
 
 A thin layer over ``auditor.api``: it parses options, resolves the settings and the
-baseline (user mistakes exit 3 before any work), calls the API, writes the report and
-exits with the gate's code.
+baseline (user mistakes exit 3 before any work; ``run`` resolves the settings while synth
+runs, and a mistake in them stops synth), calls the API, writes the report and exits with
+the gate's code. It imports nothing of cfn-lint: ``run`` starts synth before that cost.
 
 Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 2 synth failed; 3 usage or configuration error; 4 internal error (a bug: please report).
@@ -22,9 +23,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
-from rich.table import Table
 from typer.core import TyperGroup
 
 try:  # typer >= 0.2x vendors click
@@ -42,6 +41,7 @@ from auditor.baseline import (
     render_diff_json,
     render_diff_text,
 )
+from auditor.cache import ResultCache, default_directory
 from auditor.config import ConfigError, Settings, load_settings
 from auditor.gate import Exit, FailOn, exit_code
 from auditor.output import unwritable, write_atomic
@@ -198,6 +198,22 @@ FollowSymlinksOpt = Annotated[
         help="In folders, also read file symlinks that point outside the folder (default: skip them, and say so).",
     ),
 ]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        envvar="CDK_AUDIT_CACHE_DIR",
+        file_okay=False,
+        help="Keep the result cache (template-scoped results of unchanged templates) here, e.g. a folder "
+        "under $XDG_CACHE_HOME that CI keeps between jobs. Default: .cdk-audit-cache/ at the source root "
+        "(the git top-level of the current directory, else the current directory).",
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option("--no-cache", envvar="CDK_AUDIT_NO_CACHE", help="Neither read nor write the result cache."),
+]
 BaselineOpt = Annotated[
     Path | None,
     typer.Option(
@@ -244,11 +260,21 @@ def _check_timeout(value: float) -> float:
 
 
 def _settings(config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]) -> Settings:
-    overrides = [*([f"profile={profile}"] if profile else []), *sets]
     try:
-        return load_settings(config, search_dir, overrides)
+        return load_settings(config, search_dir, _overrides(profile, sets))
     except ConfigError as e:
         raise _fail("configuration error", str(e)) from None
+
+
+def _overrides(profile: str | None, sets: Sequence[str]) -> list[str]:
+    return [*([f"profile={profile}"] if profile else []), *sets]
+
+
+def _cache(cache_dir: Path | None, no_cache: bool, near: Path) -> ResultCache | None:
+    """The result cache: ``cache_dir``, else ``.cdk-audit-cache/`` at the source root of ``near``."""
+    if no_cache:
+        return None
+    return ResultCache(cache_dir if cache_dir is not None else default_directory(near if near.is_dir() else None))
 
 
 def _baseline(file: Path | None) -> Baseline | None:
@@ -347,6 +373,8 @@ def run(
     jobs: JobsOpt = None,
     source_root: SourceRootOpt = None,
     no_source: NoSourceOpt = False,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Synthesize the CDK app in APP_DIR with the CDK CLI, then audit every template.
 
@@ -362,6 +390,8 @@ def run(
     outputs = _parse_outputs(output or [])
     _writable([("--report-file", report_file), *(("--output", f) for _, f in outputs)])
     known = _baseline(baseline)
+    # before synth, so that a mistake in them stops the run before it starts; the rest of
+    # the check stage's start-up (rules, cfn-lint's built-ins, the cache) overlaps synth
     settings = _settings(config, app_dir if app_dir.is_dir() else None, profile, sets or [])
     try:
         report = api.run(
@@ -376,9 +406,12 @@ def run(
             source_root=source_root,
             sources=not no_source,
             progress=_progress(quiet),
+            cache=_cache(cache_dir, no_cache, source_root or app_dir),
         )
     except api.UsageError as e:
         raise _fail("error", str(e)) from None
+    except ConfigError as e:
+        raise _fail("configuration error", str(e)) from None
     _emit(report, fmt, report_file, fail_on, outputs)
 
 
@@ -405,6 +438,8 @@ def scan(
     source_root: SourceRootOpt = None,
     no_source: NoSourceOpt = False,
     follow_symlinks: FollowSymlinksOpt = False,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Audit existing cloud assemblies or templates without synthesizing (the CI gate after synth).
 
@@ -415,7 +450,8 @@ def scan(
     _writable([("--report-file", report_file), *(("--output", f) for _, f in outputs)])
     known = _baseline(baseline)
     settings = _settings(config, Path.cwd(), profile, sets or [])
-    report = _scan(paths, settings, quiet, jobs, known, source_root, not no_source, follow_symlinks)
+    cache = _cache(cache_dir, no_cache, source_root or Path.cwd())
+    report = _scan(paths, settings, quiet, jobs, known, source_root, not no_source, follow_symlinks, cache)
     _emit(report, fmt, report_file, fail_on, outputs)
 
 
@@ -428,6 +464,7 @@ def _scan(
     source_root: Path | None = None,
     sources: bool = True,
     follow_symlinks: bool = False,
+    cache: ResultCache | None = None,
 ) -> Report:
     try:
         return api.scan(
@@ -439,6 +476,7 @@ def _scan(
             sources=sources,
             follow_symlinks=follow_symlinks,
             progress=_progress(quiet),
+            cache=cache,
         )
     except api.UsageError as e:
         raise _fail("error", str(e)) from None
@@ -462,6 +500,8 @@ def baseline_write(
     sets: SetOpt = None,
     quiet: QuietOpt = False,
     follow_symlinks: FollowSymlinksOpt = False,
+    cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Scan PATHS as `scan` does and record every unsuppressed finding's fingerprint in FILE.
 
@@ -470,7 +510,9 @@ def baseline_write(
     """
     _writable([("FILE", file)])
     settings = _settings(config, Path.cwd(), profile, sets or [])
-    report = _scan(paths, settings, quiet, follow_symlinks=follow_symlinks)
+    report = _scan(
+        paths, settings, quiet, follow_symlinks=follow_symlinks, cache=_cache(cache_dir, no_cache, Path.cwd())
+    )
     _write(file, render_baseline(report.findings), "FILE")
     err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))", markup=False)
 
@@ -497,6 +539,9 @@ def diff(
 @app.command("checks")
 def list_checks() -> None:
     """List every check: id, slug, severity and title. `cdk-audit explain ID` shows one, cfn-lint's too."""
+    from rich.table import Table  # here, not at start-up: only this command draws a table
+
+
     table = Table(show_edge=False, box=None, pad_edge=False)
     for col in ("ID", "SLUG", "SEVERITY", "TITLE"):
         table.add_column(col)
@@ -526,6 +571,8 @@ def explain(
     if info.url:
         body += f"\nDocs: {info.url}\n"
     if sys.stdout.isatty():
+        from rich.markdown import Markdown  # here, not at start-up (0.2 s of imports)
+
         Console().print(Markdown(body))
     else:
         sys.stdout.write(body)

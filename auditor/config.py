@@ -30,12 +30,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor import lint
 from auditor.registry import check_classes, find_check
-from auditor.rule import AuditRule
 from auditor.suppress import Suppression
+
+if TYPE_CHECKING:  # the rule base imports cfn-lint, which only the check stage needs (auditor.warm)
+    from auditor.rule import AuditRule
 
 PROFILES = ("default", "production", "development")
 _TOP_KEYS = {"profile", "ignore", "cfn-lint-rules", "regions", "checks", "suppress"}

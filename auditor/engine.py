@@ -6,12 +6,19 @@ of our checks is constructed with its configuration, so its per-template part (r
 cfn-lint, possibly in a forked worker) and its cross-stack part (run here, in this
 process) read the same values. cfn-lint itself is reached only through
 ``auditor.lint``; the fork pool is ``auditor.pool``.
+
+With a result cache (``auditor.template_cache``), a template whose results are cached
+is not linted: its findings are rebuilt from the cached matches by the same
+``_finding`` as fresh ones. cfn-lint's 300 built-in rules are loaded only when some
+template has to be linted (``CheckSet.rules``), so a fully cached run never loads them;
+the cross-stack checks run on every assembly, every time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +28,11 @@ from cfnlint.rules import CloudFormationLintRule, Rules
 from auditor import catalog, lint, pool
 from auditor.assembly import Assembly, LoadError, Stack, line_of
 from auditor.config import Settings
+from auditor.decoding import positioned
 from auditor.findings import AssemblyMatch, Finding, Reporter, Severity
 from auditor.registry import check_classes
 from auditor.rule import AuditRule
+from auditor.template_cache import TemplateMatch, TemplateResult, TemplateResults, match_of
 
 #: a finding with the stack it was found on (None: about no stack, e.g. a bad manifest)
 Placed = tuple[Stack | None, Finding]
@@ -31,14 +40,43 @@ Placed = tuple[Stack | None, Finding]
 
 @dataclass(frozen=True)
 class CheckSet:
-    """The rules one run uses, built once from the settings."""
+    """The rules one run uses, built once from the settings.
+
+    Our checks are built up front (the cross-stack part always runs); cfn-lint's rule
+    collection and configuration on first use (``warm()`` builds them ahead, e.g. while
+    synth runs; before a fork pool starts, the engine does).
+    """
 
     settings: Settings
     #: our checks, by id, each configured from the settings
     ours: Mapping[str, AuditRule]
-    #: cfn-lint's collection: its built-in rules (if enabled) and ours
-    rules: Rules
-    config: ConfigMixIn
+    #: what ``lint.make_config`` / ``lint.config_fingerprint`` are given
+    lint_args: Mapping[str, Any]
+    #: descriptions of cfn-lint's rules that came with cached results (see ``remember``)
+    _known: dict[str, catalog.RuleInfo] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def rules(self) -> Rules:
+        """cfn-lint's collection: its built-in rules (if enabled) and ours."""
+        return lint.rule_set(list(self.ours.values()), with_builtins=self.settings.cfn_lint_rules)
+
+    @cached_property
+    def config(self) -> ConfigMixIn:
+        return lint.make_config(self.rules, **self.lint_args)
+
+    @cached_property
+    def lint_fingerprint(self) -> str:
+        """cfn-lint's effective configuration, for the result cache's key (loads no rule)."""
+        return lint.config_fingerprint(**self.lint_args)
+
+    def warm(self) -> CheckSet:
+        """Build cfn-lint's rules and configuration now rather than on first use."""
+        _ = self.config
+        return self
+
+    def remember(self, infos: Mapping[str, catalog.RuleInfo]) -> None:
+        """Take the descriptions a cached result carries, so ``describe`` needs no built-in rule."""
+        self._known.update(infos)
 
     def describe(self, check_id: str) -> catalog.RuleInfo | None:
         rule = self.ours.get(check_id)
@@ -46,6 +84,8 @@ class CheckSet:
             return catalog.of_check(type(rule))
         if check_id in catalog.PSEUDO:
             return catalog.PSEUDO[check_id]
+        if check_id in self._known:
+            return self._known[check_id]
         builtin: CloudFormationLintRule | None = self.rules.data.get(check_id)
         return catalog.of_cfn_lint(builtin) if builtin is not None else None
 
@@ -54,26 +94,27 @@ def load_checks(settings: Settings) -> CheckSet:
     ours: dict[str, AuditRule] = {
         cls.id: cls(settings.rule_config(cls)) for cls in check_classes() if not settings.is_ignored(cls.id, cls.slug)
     }
-    rules = lint.rule_set(list(ours.values()), with_builtins=settings.cfn_lint_rules)
-    config = lint.make_config(
-        rules,
+    lint_args = dict(
         regions=settings.regions,
         ignore=[i.upper() for i in settings.ignore if i and i[0].upper() in "EWI" and i[1:2].isdigit()],
         include=[rid for rid in ours if rid.startswith("I")],
         configure={rid: settings.rule_config(type(r)) for rid, r in ours.items()},
     )
-    return CheckSet(settings, ours, rules, config)
+    return CheckSet(settings, ours, lint_args)
 
 
-def audit(assemblies: Iterable[Assembly], checks: CheckSet, jobs: int | None = None) -> list[Placed]:
-    """Every finding with its stack, sorted. ``jobs``: processes for cfn-lint (None: automatic, 1: serial)."""
+def audit(
+    assemblies: Iterable[Assembly],
+    checks: CheckSet,
+    jobs: int | None = None,
+    results: TemplateResults | None = None,
+) -> list[Placed]:
+    """Every finding with its stack, sorted. ``jobs``: processes for cfn-lint (None: automatic,
+    1: serial). ``results``: the result cache's entries for this run (None: lint everything)."""
     assemblies = list(assemblies)
     stacks = [s for a in assemblies for s in a.stacks if s.template is not None]
-    sizes = [len(s.resources) + 1 for s in stacks]
-    procs = pool.worth_parallel(sum(sizes), len(stacks), checks.settings.cfn_lint_rules, jobs)
-    with lint.fast_cfn_lint():
-        linted = pool.map_indexed(lambda s: _template_findings(s, checks), stacks, procs, sizes)
-    by_stack = {id(s): f for s, f in zip(stacks, linted, strict=True)}
+    matches = _template_matches(stacks, checks, jobs, results)
+    by_stack = {id(s): _findings_of(s, checks, matches[id(s)]) for s in stacks}
     placed: list[Placed] = []
     for assembly in assemblies:
         for stack in assembly.stacks:
@@ -89,26 +130,75 @@ def sort_key(f: Finding) -> tuple[str, str, int, str, str]:
     return f.stack, f.template, f.line or 0, f.check_id, f.message
 
 
-def _template_findings(stack: Stack, checks: CheckSet) -> list[Finding]:
-    """cfn-lint's matches on one template. An unexpected error is one finding on this
-    template (with what was found before it): the other templates are still audited."""
-    out: list[Finding] = []
+def _template_matches(
+    stacks: Sequence[Stack], checks: CheckSet, jobs: int | None, results: TemplateResults | None
+) -> dict[int, Sequence[TemplateMatch]]:
+    """Each stack's matches (by ``id(stack)``): from the cache where it has them, else linted
+    (over a process pool when that pays) and then cached."""
+    found: dict[int, Sequence[TemplateMatch]] = {}
+    for stack in stacks:
+        hit = results.get(stack.digest.sha256) if results is not None and stack.digest else None
+        if hit is not None:
+            checks.remember(hit.rules)
+            found[id(stack)] = hit.matches
+    todo = [s for s in stacks if id(s) not in found]
+    if not todo:
+        return found
+    checks.warm()  # before any fork: workers inherit the built rules
+    sizes = [len(s.resources) + 1 for s in todo]
+    procs = pool.worth_parallel(sum(sizes), len(todo), checks.settings.cfn_lint_rules, jobs)
+    with lint.fast_cfn_lint():
+        linted = pool.map_indexed(lambda s: _lint_one(s, checks), todo, procs, sizes)
+    for stack, ms in zip(todo, linted, strict=True):
+        found[id(stack)] = ms
+        if results is not None and stack.digest is not None and not any(m.rule_id == _CRASHED for m in ms):
+            rules = {m.rule_id: info for m in ms if m.rule_id not in checks.ours and (info := _info(m.rule_id, checks))}
+            results.put(stack.digest.sha256, TemplateResult(tuple(ms), rules, stack.digest.plain_json))
+    return found
+
+
+#: the pseudo rule id of "cfn-lint raised on this template" (never cached)
+_CRASHED = "cdk-audit:unchecked"
+
+
+def _lint_one(stack: Stack, checks: CheckSet) -> list[TemplateMatch]:
+    """cfn-lint's matches on one template, as position-independent records. An unexpected
+    error is one match on this template (with what was found before it): the other
+    templates are still audited."""
+    out = []
     try:
-        for match in lint.lint_template(stack.template, checks.config, checks.rules):
+        for match in lint.lint_template(positioned(stack.template), checks.config, checks.rules):
             path = list(getattr(match, "path", []) or [])
-            rule = checks.ours.get(match.rule.id)
-            out.append(_finding(stack, match.rule.id, rule, match.message, path, match.linenumber))
+            out.append(match_of(match.rule.id, match.message, path, match.linenumber))
     except Exception as e:  # cfn-lint (or a rule outside its own guard) raised on this template
-        out.append(_unchecked(stack, e))
+        out.append(match_of(_CRASHED, _describe(e), [], None))
     return out
 
 
-def _unchecked(stack: Stack, e: Exception) -> Finding:
+def _info(rule_id: str, checks: CheckSet) -> catalog.RuleInfo | None:
+    return checks.describe(rule_id) or catalog.lookup(rule_id)
+
+
+def _findings_of(stack: Stack, checks: CheckSet, matches: Sequence[TemplateMatch]) -> list[Finding]:
+    return [
+        _unchecked(stack, m.message)
+        if m.rule_id == _CRASHED
+        else _finding(stack, m.rule_id, checks.ours.get(m.rule_id), m.message, m.path, m.line)
+        for m in matches
+    ]
+
+
+def _template_findings(stack: Stack, checks: CheckSet) -> list[Finding]:
+    """cfn-lint's findings on one stack's template, uncached."""
+    return _findings_of(stack, checks, _lint_one(stack, checks))
+
+
+def _unchecked(stack: Stack, error: str) -> Finding:
     return Finding(
         check_id=catalog.PARSE_ERROR_ID,
         slug=catalog.PARSE_ERROR_SLUG,
         severity=Severity.ERROR,
-        message=f"cfn-lint could not check this template ({_describe(e)}), so its findings may be incomplete; "
+        message=f"cfn-lint could not check this template ({error}), so its findings may be incomplete; "
         "every other template was audited. Fix the template's structure (a section or value of the wrong type), "
         "then re-run",
         stack=stack.name,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 from collections import deque
@@ -42,11 +43,14 @@ from typing import Any
 import cfnlint.rules
 from cfnlint.config import ConfigMixIn
 from cfnlint.decode import decode as _decode
+from cfnlint.decode import decode_str
 from cfnlint.match import Match
 from cfnlint.rules import CloudFormationLintRule, Rules
 from cfnlint.runner import run_template_by_data
-from cfnlint.version import __version__ as CFN_LINT_VERSION
+from cfnlint.version import __version__ as _cfn_lint_version
 
+#: the cfn-lint that runs (part of the result cache's key)
+CFN_LINT_VERSION: str = _cfn_lint_version
 #: cfn-lint minor releases whose internals the fast path was checked against (the parity
 #: test, fast path forced, on 1.54.0, 1.55.0/.1, 1.56.0/.3, 1.57.0/.2, 1.58.0). Not 1.53:
 #: its ``Context.module_names`` counts only ``::MODULE`` resources, and ``_module_names``
@@ -163,6 +167,15 @@ def known_regions() -> tuple[str, ...]:
     return (*cfnlint.helpers.REGIONS, "ALL_REGIONS")
 
 
+def decode_text(text: str) -> Decoded:
+    """cfn-lint's decoder on a file's content (as ``open(path, encoding="utf-8")`` reads
+    it): the same template as ``decode(path)`` (a file's name appears only in error
+    messages; for those, decode the file itself)."""
+    with _linear_yaml_maps():
+        template, matches = decode_str(text)
+    return template, list(matches or [])
+
+
 @functools.cache
 def builtin_rules() -> dict[str, CloudFormationLintRule]:
     """cfn-lint's built-in rules by id (loaded once per process)."""
@@ -192,15 +205,66 @@ def make_config(
     """cfn-lint's run configuration. Every rule these settings enable is "mandatory", so
     a template's cfn-lint ``ignore_checks`` metadata does not drop its matches:
     cdk-audit's suppression stage marks them suppressed instead, and they stay reported."""
-    args: dict[str, Any] = dict(
+    args = _config_args(regions, ignore, include, configure)
+    config = ConfigMixIn([], **args)
+    enabled = [rid for rid, r in rules.data.items() if rules.is_rule_enabled(r, config)]
+    return ConfigMixIn([], **args, mandatory_checks=enabled)
+
+
+def _config_args(
+    regions: Sequence[str], ignore: Sequence[str], include: Sequence[str], configure: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    return dict(
         regions=list(regions),
         ignore_checks=list(ignore),
         include_checks=list(include),
         configure_rules={k: dict(v) for k, v in configure.items()},
     )
-    config = ConfigMixIn([], **args)
-    enabled = [rid for rid, r in rules.data.items() if rules.is_rule_enabled(r, config)]
-    return ConfigMixIn([], **args, mandatory_checks=enabled)
+
+
+#: configuration values that name files whose content changes what cfn-lint reports
+_FILE_VALUED = ("override_spec", "custom_rules", "append_rules", "registry_schemas")
+_CFN_LINT_DIR = Path(cfnlint.__file__).resolve().parent
+
+
+def config_fingerprint(
+    *,
+    regions: Sequence[str],
+    ignore: Sequence[str],
+    include: Sequence[str],
+    configure: Mapping[str, Mapping[str, Any]],
+) -> str:
+    """Everything cfn-lint's configuration for these arguments holds, as text, for the
+    result cache's key: our arguments, plus whatever a ``.cfnlintrc`` (home or current
+    directory) adds, that file's bytes, and the bytes of the files it names (a spec
+    override, custom or appended rules; cfn-lint's own, pinned by its version, aside).
+    Built without loading a single rule (``make_config``'s ``mandatory_checks`` follow
+    from the rules, which the versions in the key pin)."""
+    config = ConfigMixIn([], **_config_args(regions, ignore, include, configure))
+    parts = [repr(config)]
+    files = [getattr(config, a, None) for a in ("_user_config_file", "_project_config_file", "_custom_config_file")]
+    if any(files):  # only a configuration file can name other files
+        parts.extend(_file_digest(f) for f in files)
+        for name in _FILE_VALUED:
+            value = getattr(config, name, None)
+            parts.extend(_file_digest(v) for v in (value if isinstance(value, list | tuple) else [value]))
+    return "\n".join(parts)
+
+
+def _file_digest(value: Any) -> str:
+    if not value or not isinstance(value, str | os.PathLike):
+        return ""
+    path = Path(value)
+    try:
+        if path.resolve().is_relative_to(_CFN_LINT_DIR):
+            return str(path)
+        found = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        h = hashlib.sha256()
+        for f in found:
+            h.update(str(f).encode() + b"\0" + f.read_bytes())
+        return f"{path}={h.hexdigest()}"
+    except OSError:
+        return f"{path}=unreadable"
 
 
 def lint_template(template: Any, config: ConfigMixIn, rules: Rules) -> Iterator[Match]:

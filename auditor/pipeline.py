@@ -14,6 +14,7 @@ from auditor.assembly import Assembly
 from auditor.config import Settings
 from auditor.findings import Finding, Reporter
 from auditor.suppress import apply_suppressions
+from auditor.template_cache import TemplateResults
 from auditor.validation_report import merge_validation_reports
 
 
@@ -27,9 +28,18 @@ class CheckResult:
     rules: Mapping[str, catalog.RuleInfo]
 
 
-def check(assemblies: Sequence[Assembly], settings: Settings, jobs: int | None = None) -> CheckResult:
-    checks = engine.load_checks(settings)
-    placed = engine.audit(assemblies, checks, jobs=jobs)
+def check(
+    assemblies: Sequence[Assembly],
+    settings: Settings,
+    jobs: int | None = None,
+    *,
+    checks: engine.CheckSet | None = None,
+    results: TemplateResults | None = None,
+) -> CheckResult:
+    """``checks``: built from ``settings`` ahead (e.g. while synth ran; default: built here);
+    ``results``: the result cache's entries for this run (default: no cache)."""
+    checks = checks if checks is not None else engine.load_checks(settings)
+    placed = engine.audit(assemblies, checks, jobs=jobs, results=results)
     placed = merge_validation_reports(placed, assemblies)
     findings = apply_suppressions(placed, settings.suppress)
     return CheckResult(tuple(findings), tuple(sorted(checks.ours)), _describe(findings, checks))

@@ -14,8 +14,10 @@ import pkgutil
 from functools import cache
 from importlib.metadata import entry_points
 from types import ModuleType
+from typing import TYPE_CHECKING
 
-from auditor.rule import AuditRule
+if TYPE_CHECKING:  # the rule base imports cfn-lint: only the check stage pays for it (see auditor.warm)
+    from auditor.rule import AuditRule
 
 ENTRY_POINT_GROUP = "cdk_audit.checks"
 #: the built-in pack: the checks/ folder, installed under this name (see pyproject.toml)
@@ -32,6 +34,8 @@ def _modules(package: ModuleType) -> list[ModuleType]:
 
 
 def _rules_in(module: ModuleType) -> list[type[AuditRule]]:
+    from auditor.rule import AuditRule
+
     return [
         obj
         for _, obj in inspect.getmembers(module, inspect.isclass)
@@ -42,15 +46,20 @@ def _rules_in(module: ModuleType) -> list[type[AuditRule]]:
     ]
 
 
-@cache
-def check_classes() -> tuple[type[AuditRule], ...]:
-    """Every check class, sorted by id; duplicate ids or slugs are a packaging error."""
+def pack_names() -> list[str]:
+    """The packages (or modules) that hold checks: the built-in pack and every entry point's."""
     packages = {BUILTIN_PACK}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         packages.add(ep.value.split(":", 1)[0])
+    return sorted(packages)
+
+
+@cache
+def check_classes() -> tuple[type[AuditRule], ...]:
+    """Every check class, sorted by id; duplicate ids or slugs are a packaging error."""
     found: dict[str, type[AuditRule]] = {}
     slugs: dict[str, str] = {}
-    for name in sorted(packages):
+    for name in pack_names():
         for mod in _modules(importlib.import_module(name)):
             for cls in _rules_in(mod):
                 if cls.id in found and found[cls.id] is not cls:

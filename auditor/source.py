@@ -34,7 +34,6 @@ import os
 import posixpath
 import re
 import shlex
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -201,20 +200,13 @@ def creation_stack(entries: Any) -> Any:
 
 
 def default_source_root(cwd: Path) -> Path:
-    """The git work tree holding ``cwd``, else ``cwd`` itself."""
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return cwd
-    top = proc.stdout.strip()
-    return Path(top) if proc.returncode == 0 and top else cwd
+    """The git work tree holding ``cwd`` (a ``.git`` folder, or a file in a worktree), else
+    ``cwd`` itself; found on the file system, without running git."""
+    start = cwd.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
 
 
 def _app_command(app_dir: Path) -> str | None:

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -209,11 +209,14 @@ def run_synth(
     *,
     traces: bool = True,
     source_root: Path | None = None,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> SynthResult:
     """Synthesize ``app_dir`` into ``output_dir``; failures come back as ``ok=False``.
 
     ``source_root``: what the paths of a failure's locations are relative to (default
     ``app_dir``). Raises ``Interrupted`` on SIGINT/SIGTERM, after stopping the app.
+    ``started``: called with the CLI's process as soon as it runs (so that work overlapping
+    synth can stop it: ``auditor.warm.Background.watch``).
     """
     if not app_dir.is_dir():
         raise SynthSetupError(
@@ -239,6 +242,8 @@ def run_synth(
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
+    if started is not None:
+        started(proc)
     assert proc.stdout is not None and proc.stderr is not None
     out, err = _Tail(proc.stdout), _Tail(proc.stderr)
     timed_out = False

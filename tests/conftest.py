@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = ROOT / "sample_apps"
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def result_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The CLI's result cache for the whole session, outside the repository (it would go to
+    .cdk-audit-cache/ at the git top-level); shared, so later tests also run warm."""
+    directory = tmp_path_factory.mktemp("result-cache")
+    previous = os.environ.get("CDK_AUDIT_CACHE_DIR")
+    os.environ["CDK_AUDIT_CACHE_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        os.environ.pop("CDK_AUDIT_CACHE_DIR", None)
+    else:
+        os.environ["CDK_AUDIT_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
