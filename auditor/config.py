@@ -32,7 +32,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from auditor import lint
 from auditor.registry import check_classes, find_check
 from auditor.suppress import Suppression
 
@@ -278,6 +277,8 @@ def _suppressions(value: Any, where: str) -> list[Suppression]:
 
 def _check_regions(regions: Sequence[str], where: str) -> None:
     """Every region one cfn-lint knows (a typo such as ``us-east1`` would stop cfn-lint later)."""
+    from auditor import lint  # cfn-lint, only when regions are set (see auditor.warm)
+
     known = lint.known_regions()
     for region in regions:
         if region not in known:

@@ -15,6 +15,7 @@ from auditor import api, pipeline, warm
 from auditor.assembly import load_assembly
 from auditor.cache import ResultCache
 from auditor.config import ConfigError, Settings, load_settings
+from auditor.source import default_source_root
 from tests.conftest import ROOT, SAMPLE_APPS
 
 
@@ -86,7 +87,7 @@ def test_run_with_the_overlap_and_the_cache_gives_the_findings_of_the_plain_stag
     first = api.run(app, settings, context={"variant": "bad"}, output_dir=out, cache=cache)
     assert first.synth is not None and first.synth.ok, first.synth
     # the stages one after the other, nothing ahead of time, no cache, on the same assembly
-    assembly = load_assembly(out, synth_warnings=first.synth.warnings)
+    assembly = load_assembly(out, synth_warnings=first.synth.warnings, source_root=default_source_root(app))
     plain = pipeline.check([assembly], settings())
     assert [f.to_dict() for f in first.findings] == [f.to_dict() for f in plain.findings]
     assert first.rules == plain.rules and first.checks == plain.checks
