@@ -14,7 +14,7 @@ from auditor.catalog import RuleInfo, of_finding
 from auditor.findings import BaselineState, Finding, Severity
 from auditor.synth_errors import ErrorLocation
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 @dataclass(frozen=True)

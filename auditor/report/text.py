@@ -99,9 +99,25 @@ def _print_finding(con: Console, f: Finding) -> None:
     )
     where = resource(f) + (f" ({f.logical_id})" if f.construct_path and f.logical_id else "")
     template = f", {template_text(f)}" if source_text(f) else ""
-    con.print(f"      [dim]{_safe(where)}{_safe(template)}[/]")
+    con.print(f"      [dim]{_safe(where)}{_safe(template)}{_safe(_more(f))}[/]")
     if f.remediation:
         con.print(f"      [green]fix:[/] {_safe(f.remediation)}")
+
+
+#: construct paths an aggregated finding names in the text report (the JSON lists them all)
+_SHOWN = 3
+
+
+def _more(f: Finding) -> str:
+    """What the second line adds: the other resources of an aggregate, the other reporters."""
+    out = ""
+    if len(f.resources) > 1:
+        names = [r.construct_path or r.logical_id or "?" for r in f.resources[1:]]
+        extra = f" +{len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+        out += f"; also {', '.join(names[:_SHOWN])}{extra}"
+    if f.also_reported_by:
+        out += "; also reported by " + ", ".join(f"{a.reported_by} {a.check_id}" for a in f.also_reported_by)
+    return out
 
 
 def render_concise(report: Report) -> str:
