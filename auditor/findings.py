@@ -170,10 +170,13 @@ class AssemblyMatch:
     """What an assembly-scoped check returns: a path in one stack's template.
 
     ``construct_path`` names the construct when it is not the resource at ``path``
-    (an annotation on a construct that has no resource of its own).
+    (an annotation on a construct that has no resource of its own); ``source`` places it
+    in the user's code when no construct can be tied to it (a deprecated call found there).
     """
 
     stack: str
     path: list[str | int]
     message: str
     construct_path: str | None = None
+    #: where in the user's code, when the check found it there itself (not from a construct)
+    source: SourceLocation | None = None

@@ -307,12 +307,18 @@ class SourceIndex:
     descendant that has one (shortest path first, then in path order).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
         self._by_path: dict[str, SourceLocation] = {}
         self._sorted: list[str] | None = None
+        #: what the locations are relative to (None: sources were not read)
+        self.root = root
 
     def __len__(self) -> int:
         return len(self._by_path)
+
+    def files(self) -> list[str]:
+        """Every file of the user's that a creation stack passes through (relative to ``root``)."""
+        return sorted({f.file for loc in self._by_path.values() for f in loc.frames})
 
     def add(self, construct_path: str, location: SourceLocation) -> None:
         self._by_path[construct_path.strip("/")] = location
