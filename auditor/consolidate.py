@@ -40,6 +40,8 @@ Placed = tuple[Stack | None, Finding]
 #: the prefix of the CDK plugin whose rule ids are cfn-lint's
 _CFN_VALIDATE = PLUGIN_PREFIX["CloudFormation Validate"] + "/"
 _DIGITS = re.compile(r"\d+")
+#: a key part that stands for any property of the resource
+_ANY = "\x00any"
 #: who is trusted most when one problem is reported several times
 _RANK = {Reporter.CDK_AUDIT: 0, Reporter.CFN_LINT: 1, Reporter.CDK: 2}
 
@@ -131,11 +133,12 @@ def fold_duplicates(placed: Sequence[Placed]) -> list[Placed]:
         if f.reported_by is Reporter.CFN_LINT:
             keys.append((*where, f.check_id.upper()))
         elif f.reported_by is Reporter.CDK_AUDIT:
-            keys += [(*where, rid, f.property_path) for rid in (f.check_id.upper(), f.slug.upper())]
+            for rid in (f.check_id.upper(), f.slug.upper()):
+                keys += [(*where, rid, f.property_path), (*where, rid, _ANY)]
         elif f.check_id.startswith(_CFN_VALIDATE):  # CDK's plugin repeating a cfn-lint rule by its id
             keys.append((*where, rule_of(f.check_id).upper()))
-        else:  # our own AuditPlugin: the same check on the same property
-            keys.append((*where, f.check_id.upper(), f.property_path))
+        else:  # our own AuditPlugin: the same check, on the same property where it says one
+            keys += [(*where, f.check_id.upper(), f.property_path), (*where, f.check_id.upper(), _ANY)]
         kept = next((primary[k] for k in keys if k in primary), None)
         if kept is not None and placed[kept][1].reported_by is not f.reported_by:
             folded.setdefault(kept, []).append(AlsoReported(f.check_id, f.reported_by, f.message))
@@ -163,7 +166,7 @@ def aggregate(findings: Sequence[Finding], slugs: Collection[str]) -> list[Findi
     groups: dict[tuple[str, str, str, str], list[Finding]] = {}
     out: list[Finding | tuple[str, str, str, str]] = []
     for f in findings:
-        if f.slug not in slugs or f.suppressed is not None or f.resources:
+        if f.slug not in slugs or f.suppressed is not None or f.resources or f.reported_by is not Reporter.CDK_AUDIT:
             out.append(f)
             continue
         key = (f.stack, f.template, f.slug, f.message)
