@@ -1,6 +1,9 @@
 import * as cdk from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PaymentFunctions } from './functions';
@@ -48,6 +51,17 @@ export class ApiStack extends cdk.Stack {
     api.root.addResource('refunds').addMethod('POST', new apigw.LambdaIntegration(functions.refund));
     if (good) {
       new PartnerDomain(this, 'PartnerDomain', { restApi: api, truststore: truststore.bucket });
+      // Pages the payments on-call (the platform's topic) when settlements stop draining.
+      const onCall = sns.Topic.fromTopicArn(this, 'OnCall', cdk.Stack.of(this).formatArn({
+        service: 'sns', resource: 'payments-on-call', arnFormat: cdk.ArnFormat.NO_RESOURCE_NAME,
+      }));
+      new cloudwatch.Alarm(this, 'SettlementBacklog', {
+        alarmName: 'payments-settlement-backlog-age',
+        metric: props.settlementQueue.metricApproximateAgeOfOldestMessage(),
+        threshold: 900,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new actions.SnsAction(onCall));
     }
   }
 }
