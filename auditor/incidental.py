@@ -9,6 +9,11 @@ these reports CDK, not the user; so checks skip what ``is_cdk_helper`` says is C
 The decision is made from the construct path (``aws:cdk:path`` metadata) when there is
 one and from the logical id otherwise, the same evidence cfn-lint's own
 ``rules/metadata/_BaseContext.py`` uses.
+
+It also knows the rest of what CDK writes on its own: the cfn-lint rules that fire on
+CDK's output (``CDK_OUTPUT_RULES``, ``fires_on_cdk_output``) and the IAM policies a
+construct writes for itself (``written_by_construct``, from the call in the policy's
+creation stack); ``auditor.consolidate`` leaves those findings out.
 """
 
 from __future__ import annotations
