@@ -108,7 +108,7 @@ class Assembly:
                 (p, lid) for lid, p in st.construct_paths.items() if p == cpath or p.startswith(cpath + "/")
             )
             if inside:
-                return st, next((lid for p, lid in inside if p in (cpath, cpath + "/Resource")), inside[0][1])
+                return st, min(inside, key=lambda pl: _closeness(cpath, pl[0]))[1]
             if (cpath == st.name or cpath.startswith(st.name + "/")) and (
                 best is None or len(st.name) > len(best[0].name)
             ):
@@ -130,11 +130,20 @@ class Assembly:
         return out
 
 
+def _closeness(cpath: str, path: str) -> tuple[int, int, str]:
+    """How directly a resource at ``path`` is the construct ``cpath``'s own: fewest steps
+    that are not CDK's default child (``Resource``, ``Default``) first, then the shallowest,
+    then path order. So ``Bastion/Resource/Resource`` beats ``Bastion/Resource/InstanceProfile``,
+    and a FargateService's ``Service/Service`` beats its ``Service/SecurityGroup/Resource``."""
+    steps = path[len(cpath) + 1 :].split("/") if path != cpath else []
+    return sum(1 for s in steps if s not in ("Resource", "Default")), len(steps), path
+
+
 class _Loader:
     def __init__(self, root: Path, source_root: Path | None = None, plain_ok: PlainOk | None = None) -> None:
         self.root = root.resolve()
         self.plain_ok = plain_ok
-        self.assembly = Assembly(directory=root)
+        self.assembly = Assembly(directory=root, sources=SourceIndex(source_root))
         self.source_root = source_root
         self._seen: set[Path] = set()
         self._templates: set[Path] = set()

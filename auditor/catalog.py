@@ -155,10 +155,33 @@ def lookup(id_or_slug: str) -> RuleInfo | None:
     for info in PSEUDO.values():
         if key.upper() == info.id or key.lower() == info.slug:
             return info
+    if "/" in key:  # a CDK validation plugin's rule, merged from validation-report.json
+        return _plugin_rule(key)
     from auditor.lint import builtin_rules  # cfn-lint's rules load only when asked for
 
     rule = builtin_rules().get(key.upper())
     return of_cfn_lint(rule) if rule is not None else None
+
+
+def _plugin_rule(check_id: str) -> RuleInfo:
+    prefix, rule = check_id.rsplit("/", 1)
+    plugin = "CDK's own CloudFormation Validate plugin" if prefix == "cfn-validate" else f"the CDK plugin {prefix!r}"
+    return RuleInfo(
+        id=check_id,
+        slug=check_id,
+        title=f"{rule}, reported by {plugin}",
+        severity=Severity.of_rule_id(rule) if rule[:1] in "EWI" else Severity.WARNING,
+        reported_by=Reporter.CDK,
+        description=f"Rule {rule} of {plugin}, read from the assembly's validation-report.json.",
+        doc=(
+            f"## What it does\nRule `{rule}` of {plugin}, which ran during `cdk synth` and wrote its "
+            "violations to `cdk.out/validation-report.json`; cdk-audit reports each one under this id. "
+            "Where one of our checks or cfn-lint reports the same problem on the same resource, that "
+            "finding carries this one in `also_reported_by` instead.\n\n"
+            f'Turn it off with `ignore = ["{check_id}"]` (or `["{prefix}"]` for the whole plugin), or '
+            "suppress it like any other check."
+        ),
+    )
 
 
 def all_ids() -> list[str]:

@@ -131,13 +131,13 @@ class AuditPlugin:
                 rule_metadata={"id": fs[0].check_id},
                 violating_resources=[
                     PolicyViolatingResourceBeta1(
-                        resource_logical_id=f.logical_id or "",
+                        resource_logical_id=lid or "",
                         template_path=f.template,
-                        locations=[f"/Resources/{f.logical_id}" + (f"/{f.property_path}" if f.property_path else "")]
-                        if f.logical_id
-                        else [],
+                        locations=[f"/Resources/{lid}" + (f"/{prop}" if prop else "")] if lid else [],
                     )
                     for f in fs
+                    # an aggregated finding (required-tags) names each of its resources
+                    for lid, prop in ([(r.logical_id, None) for r in f.resources] or [(f.logical_id, f.property_path)])
                 ],
             )
             for (_, message), fs in sorted(grouped.items())

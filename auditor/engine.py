@@ -16,6 +16,7 @@ the cross-stack checks run on every assembly, every time.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -281,7 +282,8 @@ def _assembly_finding(rule: AuditRule, assembly: Assembly, m: AssemblyMatch) -> 
     if stack is None:  # about the app as a whole (a deprecation no construct can be tied to)
         where = assembly.directory / "manifest.json" if assembly.directory else Path(".")
         app = Stack(name=m.stack, template_path=where, template=None)
-        return None, _finding(app, rule.id, rule, m.message, m.path, None, m.construct_path)
+        found = _finding(app, rule.id, rule, m.message, m.path, None, m.construct_path)
+        return None, dataclasses.replace(found, source=m.source) if m.source else found
     finding = _finding(stack, rule.id, rule, m.message, m.path, line_of(stack.template, m.path), m.construct_path)
     return stack, finding
 

@@ -50,6 +50,28 @@ class BaselineState(StrEnum):
 
 
 @dataclass(frozen=True)
+class AlsoReported:
+    """Another reporter's finding of the same problem on the same resource, folded into
+    this one (``auditor.consolidate``): kept so nothing it said is lost."""
+
+    check_id: str
+    reported_by: Reporter
+    message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reported_by", Reporter(self.reported_by))
+
+
+@dataclass(frozen=True)
+class Affected:
+    """One resource of an aggregated finding (one fix for many resources)."""
+
+    logical_id: str | None
+    construct_path: str | None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem on one resource (or template, or app), as every report shows it.
 
@@ -72,6 +94,10 @@ class Finding:
     baseline: BaselineState | None = None  # set when compared with a baseline
     #: where in the user's own code the construct was created (CDK's creation stack)
     source: SourceLocation | None = None
+    #: the same problem on the same resource as other reporters saw it (cfn-lint, CDK plugins)
+    also_reported_by: tuple[AlsoReported, ...] = ()
+    #: an aggregated finding (one fix for the whole stack): every resource it covers
+    resources: tuple[Affected, ...] = ()
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
@@ -80,6 +106,8 @@ class Finding:
         object.__setattr__(self, "reported_by", Reporter(self.reported_by))
         if self.baseline is not None:
             object.__setattr__(self, "baseline", BaselineState(self.baseline))
+        object.__setattr__(self, "also_reported_by", tuple(self.also_reported_by))
+        object.__setattr__(self, "resources", tuple(self.resources))
         if not self.fingerprint:
             object.__setattr__(self, "fingerprint", fingerprint(self))
 
@@ -88,11 +116,22 @@ class Finding:
         """Whether it counts (and gates): neither suppressed nor known from a baseline."""
         return self.suppressed is None and self.baseline is not BaselineState.KNOWN
 
+    @property
+    def count(self) -> int:
+        """How many resources the finding covers (more than one when aggregated)."""
+        return len(self.resources) or 1
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         for key in ("severity", "reported_by", "baseline"):
             out[key] = None if out[key] is None else str(out[key])
         out["source"] = source_dict(self.source)
+        out["also_reported_by"] = [
+            {"check_id": a.check_id, "reported_by": str(a.reported_by), "message": a.message}
+            for a in self.also_reported_by
+        ]
+        out["resources"] = [asdict(r) for r in self.resources]
+        out["count"] = self.count
         return out
 
 
@@ -131,10 +170,13 @@ class AssemblyMatch:
     """What an assembly-scoped check returns: a path in one stack's template.
 
     ``construct_path`` names the construct when it is not the resource at ``path``
-    (an annotation on a construct that has no resource of its own).
+    (an annotation on a construct that has no resource of its own); ``source`` places it
+    in the user's code when no construct can be tied to it (a deprecated call found there).
     """
 
     stack: str
     path: list[str | int]
     message: str
     construct_path: str | None = None
+    #: where in the user's code, when the check found it there itself (not from a construct)
+    source: SourceLocation | None = None

@@ -1,4 +1,11 @@
-"""The check stage: engine, then other plugins' validation reports, then suppressions.
+"""The check stage: engine, then other plugins' validation reports, then consolidation
+(CDK's own output left out, one finding per problem and resource), suppressions, and the
+aggregation of one-line-for-the-app fixes (``auditor.consolidate``).
+
+Aggregation comes after suppressions: suppressions name resources (metadata, construct
+paths), so they must see one finding per resource; a suppressed resource then simply
+leaves its aggregate. Duplicates are folded before suppressions, so one suppression of
+the finding covers what every reporter said about it.
 
 One function, so the CLI, the library API, the CDK plugin and the tests run the same
 stage. It returns a new value (``CheckResult``) and changes none of its inputs.
@@ -9,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from auditor import catalog, engine
+from auditor import catalog, consolidate, engine
 from auditor.assembly import Assembly
 from auditor.config import Settings
 from auditor.findings import Finding, Reporter
@@ -41,7 +48,13 @@ def check(
     checks = checks if checks is not None else engine.load_checks(settings)
     placed = engine.audit(assemblies, checks, jobs=jobs, results=results)
     placed = merge_validation_reports(placed, assemblies)
+    # plugins' rules are ignored like ours (cfn-lint's own ignore list covers its rules)
+    placed = [
+        p for p in placed if p[1].reported_by is not Reporter.CDK or not settings.is_ignored(p[1].check_id, p[1].slug)
+    ]
+    placed = consolidate.fold_duplicates(consolidate.drop_cdk_own(placed))
     findings = apply_suppressions(placed, settings.suppress)
+    findings = consolidate.aggregate(findings, {r.slug for r in checks.ours.values() if r.aggregate})
     return CheckResult(tuple(findings), tuple(sorted(checks.ours)), _describe(findings, checks))
 
 

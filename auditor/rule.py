@@ -42,6 +42,10 @@ class AuditRule(CloudFormationLintRule):
     slug: ClassVar[str] = ""
     severity_level: ClassVar[Severity] = Severity.ERROR
     remediation: ClassVar[str] = ""
+    #: the fix is one line for the whole app (``Tags.of(app).add``): report one finding per
+    #: stack and message, listing every resource, instead of one per resource. Opt-in: a
+    #: message repeated across resources usually still needs a fix at each construct.
+    aggregate: ClassVar[bool] = False
     #: class-level definition; copied to the instance because cfn-lint resets it
     config_spec: ClassVar[dict[str, dict[str, Any]]] = {}
 

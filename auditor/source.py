@@ -35,7 +35,8 @@ import posixpath
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -77,6 +78,10 @@ class SourceLocation:
     line: int
     column: int | None
     frames: tuple[Frame, ...]  # the user's frames, innermost first; frames[0] is this location
+    #: the call the user's innermost frame made into CDK, as far as the trace tells it: CDK's
+    #: own marker when it names one (``new BastionHostLinux``, ``Function.addToRolePolicy``),
+    #: else the code at that line (a Python app's JavaScript frames are all library)
+    via: str | None = field(default=None, compare=False)
 
 
 def _looks_absolute(path: str) -> bool:
@@ -179,13 +184,52 @@ def user_frames(entries: Sequence[str], source_root: Path) -> list[Frame]:
     return out
 
 
+#: a collapsed run of library frames that names the call into it: ``...new BastionHostLinux
+#: in aws-cdk-lib...``, ``...Function.addToRolePolicy in aws-cdk-lib...``
+_NAMED_MARKER = re.compile(r"^\.\.\.(?P<call>(?:new )?[\w$]+(?:\.[\w$]+)?) in aws-cdk-lib\.\.\.$")
+
+
+@lru_cache(maxsize=256)
+def _lines(path: str) -> tuple[str, ...]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return tuple(fh.read(2_000_000).splitlines())
+    except OSError:
+        return ()
+
+
+def _via(texts: Sequence[str], first_user: int, file: str, line: int, source_root: Path) -> str | None:
+    """The call the innermost user frame (at ``texts[first_user]``) made: the nearest library
+    marker before it when it names one, else the code on that line."""
+    for text in reversed(texts[:first_user]):
+        entry = text.strip()
+        if entry.startswith("..."):
+            m = _NAMED_MARKER.match(entry)
+            if m:
+                return m["call"]
+            break
+    lines = _lines(str(source_root / file))
+    return lines[line - 1].strip() or None if 0 < line <= len(lines) else None
+
+
 def locate(entries: Sequence[str], source_root: Path) -> SourceLocation | None:
     """The innermost user frame of a creation stack, with the chain of user frames."""
     frames = user_frames(entries, source_root)
     if not frames:
         return None
     first = frames[0]
-    return SourceLocation(first.file, first.line, first.column, tuple(frames))
+    texts = _strings(entries) or []
+    roots = _roots(source_root)
+    at = next(
+        (
+            i
+            for i, t in enumerate(texts)
+            if (fr := parse_frame(t)) is not None and _relative(fr.file, roots) == first.file and fr.line == first.line
+        ),
+        len(texts),
+    )
+    via = _via(texts, at, first.file, first.line, source_root)
+    return SourceLocation(first.file, first.line, first.column, tuple(frames), via)
 
 
 def creation_stack(entries: Any) -> Any:
@@ -255,12 +299,18 @@ class SourceIndex:
     descendant that has one (shortest path first, then in path order).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path | None = None) -> None:
         self._by_path: dict[str, SourceLocation] = {}
         self._sorted: list[str] | None = None
+        #: what the locations are relative to (None: sources were not read)
+        self.root = root
 
     def __len__(self) -> int:
         return len(self._by_path)
+
+    def files(self) -> list[str]:
+        """Every file of the user's that a creation stack passes through (relative to ``root``)."""
+        return sorted({f.file for loc in self._by_path.values() for f in loc.frames})
 
     def add(self, construct_path: str, location: SourceLocation) -> None:
         self._by_path[construct_path.strip("/")] = location

@@ -2,12 +2,16 @@
 during synth (CDK's own "CloudFormation Validate", whose rule names are cfn-lint ids,
 our ``AuditPlugin``, cdk-nag-style plugins), turned into findings.
 
-A violation that one of our checks or a cfn-lint built-in already reported — same rule
-(id or slug), same template, same logical id — is dropped rather than counted twice.
+Each merged rule gets an id of its own, ``<plugin>/<rule>`` (``cfn-validate/W9008`` for CDK's
+"CloudFormation Validate", whose rule names are cfn-lint-style ids that collide with ours
+and cfn-lint's), so ``ignore`` and suppressions name it like any other. Our own
+``AuditPlugin``'s violations keep our ids: they are our checks' findings. A violation that
+another reporter also found is folded into that finding later (``auditor.consolidate``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,31 @@ _SEVERITY = {
     "warning": _W, "warn": _W, "medium": _W,
     "info": _I, "informational": _I, "low": _I,
 }  # fmt: skip
+
+
+#: plugins whose rule names need a prefix to be ids of their own, by the name they report
+PLUGIN_PREFIX = {"CloudFormation Validate": "cfn-validate"}
+#: our own plugin (auditor.cdk.AuditPlugin): its rules are our checks
+OWN_PLUGIN = "cdk-audit"
+
+
+def plugin_prefix(name: str) -> str:
+    """The id prefix of a plugin's rules: a reviewed short name, else the name in kebab case."""
+    return PLUGIN_PREFIX.get(name) or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "plugin"
+
+
+def rule_of(check_id: str) -> str:
+    """A merged rule's own name (``cfn-validate/W9008`` -> ``W9008``); other ids unchanged."""
+    return check_id.rsplit("/", 1)[-1]
+
+
+def _property(path: Any, logical_id: str | None) -> str | None:
+    """``/Resources/Id/Properties/X`` (our plugin) or ``Properties.X`` (CDK's) as ``Properties/X``."""
+    text = str(path or "").strip("/")
+    if text.startswith("Resources/"):
+        parts = text.split("/", 2)[2:]
+        return parts[0] if parts and logical_id else None
+    return text.replace(".", "/") or None if logical_id else None
 
 
 def _load(directory: Path) -> tuple[list[Mapping[str, Any]], str | None]:
@@ -69,11 +98,12 @@ def _findings(assembly: Assembly, reports: list[Mapping[str, Any]]) -> list[Plac
     stacks = {s.template_path.resolve(): s for s in assembly.stacks}
     out = []
     for report in reports:
+        plugin = _text(report.get("pluginName")) or "a plugin"
+        own = plugin == OWN_PLUGIN
         for v in _list(report.get("violations")):
             if not isinstance(v, Mapping) or not isinstance(v.get("ruleName"), str) or not v["ruleName"].strip():
                 continue
             rule = "-".join(v["ruleName"].split())  # an id: a plugin's "My Rule" becomes My-Rule
-            plugin = _text(report.get("pluginName")) or "a plugin"
             raw_meta = v.get("ruleMetadata")
             meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
             severity = _SEVERITY.get(str(v.get("severity") or "").lower(), Severity.WARNING)
@@ -88,12 +118,13 @@ def _findings(assembly: Assembly, reports: list[Mapping[str, Any]]) -> list[Plac
                 stack = stacks.get(template)
                 lid = res.get("logicalId") if isinstance(res.get("logicalId"), str) else None
                 paths = res.get("propertyPaths") if isinstance(res.get("propertyPaths"), list) else []
-                prop = str(paths[0]).strip("/").split("/", 2)[2:] if paths and lid else []
                 cpath = c["constructPath"] if isinstance(c.get("constructPath"), str) and c["constructPath"] else None
+                named = isinstance(meta.get("id"), str) and meta["id"].strip()
+                own_id = "-".join(meta["id"].split()) if named else rule
+                rule_id = own_id if own else f"{plugin_prefix(plugin)}/{rule}"
                 finding = Finding(
-                    check_id="-".join(meta["id"].split()) if isinstance(meta.get("id"), str) and meta["id"].strip()
-                    else rule,
-                    slug=rule,
+                    check_id=rule_id,
+                    slug=rule if own else rule_id,
                     severity=severity,
                     message=f"{_text(v.get('description')) or rule} (reported by {plugin})",
                     stack=stack.name if stack else "",
@@ -101,7 +132,7 @@ def _findings(assembly: Assembly, reports: list[Mapping[str, Any]]) -> list[Plac
                     line=line_of(stack.template, ["Resources", lid]) if stack and lid else None,
                     logical_id=lid,
                     construct_path=cpath,
-                    property_path=prop[0] if prop else None,
+                    property_path=_property(paths[0], lid) if paths else None,
                     remediation=_text(v.get("suggestedFix")),
                     reported_by=Reporter.CDK,
                     source=stack.sources.find(cpath) if stack else None,
@@ -128,21 +159,11 @@ def _unreadable(assembly: Assembly, problem: str) -> Placed:
 
 
 def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly]) -> list[Placed]:
-    """``placed`` plus the plugins' violations that no finding already covers."""
-
+    """``placed`` plus every plugin's violations, each once (a plugin that lists one
+    construct twice for one rule counts once)."""
     resolved: dict[str, str] = {}  # one resolve per template file, not per finding (a syscall each)
-
-    def key(rule: str, template: str, lid: str | None) -> tuple[str, str, str]:
-        where = resolved.get(template)
-        if where is None:
-            where = resolved[template] = str(Path(template).resolve())
-        return rule.upper(), where, lid or ""
-
-    seen = set()
-    for _, f in placed:
-        seen.add(key(f.check_id, f.template, f.logical_id))
-        seen.add(key(f.slug, f.template, f.logical_id))
     out = list(placed)
+    seen: set[tuple[str, str, str | None, str | None]] = set()
     for assembly in assemblies:
         if assembly.directory is None:
             continue
@@ -151,9 +172,11 @@ def merge_validation_reports(placed: list[Placed], assemblies: Iterable[Assembly
             out.append(_unreadable(assembly, problem))
             continue
         for stack, f in _findings(assembly, reports):
-            k1, k2 = key(f.check_id, f.template, f.logical_id), key(f.slug, f.template, f.logical_id)
-            if k1 in seen or k2 in seen:
-                continue
-            seen.update((k1, k2))
-            out.append((stack, f))
+            where = resolved.get(f.template)
+            if where is None:
+                where = resolved[f.template] = str(Path(f.template).resolve())
+            key = (f.check_id, where, f.logical_id, f.property_path)
+            if key not in seen:
+                seen.add(key)
+                out.append((stack, f))
     return out

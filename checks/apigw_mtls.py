@@ -22,6 +22,30 @@ MAPPINGS = {
 }
 
 
+_ALLOW_ORIGIN = "method.response.header.Access-Control-Allow-Origin"
+
+
+def _browser_apis(idx: TemplateIndex) -> set[str]:
+    """REST APIs that answer CORS preflight: an OPTIONS method whose integration or method
+    responses carry ``Access-Control-Allow-Origin``."""
+    out: set[str] = set()
+    for _, res in idx.of_type("AWS::ApiGateway::Method"):
+        props = properties(res)
+        if literal(props.get("HttpMethod")) != "OPTIONS":
+            continue
+        integration = props.get("Integration")
+        responses = integration.get("IntegrationResponses") if isinstance(integration, Mapping) else None
+        methods = props.get("MethodResponses")
+        listed: list[Any] = [*(responses if isinstance(responses, list) else []),
+                             *(methods if isinstance(methods, list) else [])]
+        if any(isinstance(r, Mapping) and isinstance(r.get("ResponseParameters"), Mapping)
+               and _ALLOW_ORIGIN in r["ResponseParameters"] for r in listed):
+            api = target(props.get("RestApiId"))
+            if api:
+                out.add(api)
+    return out
+
+
 class ApigwMtls(AuditRule):
     """REST APIs must be served through a custom domain that enforces mutual TLS.
 
@@ -41,6 +65,12 @@ class ApigwMtls(AuditRule):
     `https://{id}.execute-api…` endpoint accepts any client and any TLS 1.0 handshake,
     and a domain without a truststore (or with the TLS 1.0 policy) authenticates nobody.
 
+    mTLS is for system-to-system APIs: a browser cannot present a client certificate, so
+    an API that answers CORS preflight (an `OPTIONS` method whose responses set
+    `Access-Control-Allow-Origin`, as `default_cors_preflight_options` writes) serves
+    browsers and is not selected by `select = "all"`; mark it (tag or name) if it must
+    have mTLS anyway.
+
     ## Example
     ```python
     apigw.RestApi(self, "Payments")
@@ -54,8 +84,11 @@ class ApigwMtls(AuditRule):
     ```
 
     ## Options
-    - `select` (string, default `all`): which APIs need mTLS — `all`, `tagged` (tag `tag`
-      = `true`), `named` (literal `Name` matches `name-pattern`) or `none`.
+    - `select` (string, default `marked`; production profile `all`): which APIs need mTLS —
+      `marked` (tagged with `tag` = `true`, or a literal `Name` matching `name-pattern`),
+      `all` (marked APIs and every API that does not answer browsers' CORS preflight),
+      `tagged`, `named` or `none`. Which APIs are machine-to-machine is the app's
+      decision, so the default profile judges only those it marked.
     - `tag` (string, default `cdk-audit:mtls`): the tag `select = "tagged"` looks for.
     - `name-pattern` (string, default empty): regex for `select = "named"`.
     - `security-policy` (string, default `TLS_1_2`): the `SecurityPolicy` the domain must have.
@@ -82,9 +115,10 @@ class ApigwMtls(AuditRule):
     config_spec = {
         "select": {
             "type": "string",
-            "default": "all",
-            "choices": ["all", "tagged", "named", "none"],
-            "help": "which REST APIs need mTLS: all, tagged, named or none",
+            "default": "marked",
+            "choices": ["marked", "all", "tagged", "named", "none"],
+            "profiles": {"production": "all"},
+            "help": "which REST APIs need mTLS: marked (tag or name), all (but browser CORS APIs), tagged, named, none",
         },
         "tag": {"type": "string", "default": "cdk-audit:mtls", "help": "tag (value true) for select=tagged"},
         "name-pattern": {"type": "string", "default": "", "help": "regex on the literal API Name for select=named"},
@@ -113,8 +147,9 @@ class ApigwMtls(AuditRule):
                 domains_of.setdefault(api, []).append(domain if idx.type_of(domain) in DOMAINS else None)
         out: list[RuleMatch] = []
         judged: set[str] = set()
+        browser = _browser_apis(idx)
         for lid, res in idx.of_type(REST_API):
-            if is_cdk_helper(lid, res) or not self._selected(res) or self._private(res):
+            if is_cdk_helper(lid, res) or not self._selected(res, lid in browser) or self._private(res):
                 continue
             here: list[str | int] = ["Resources", lid]
             domains = domains_of.get(lid, [])
@@ -131,8 +166,16 @@ class ApigwMtls(AuditRule):
                                               "disable_execute_api_endpoint=True"))
         return out
 
-    def _selected(self, res: Mapping[str, Any]) -> bool:
-        return bool(selected(res, self.config["select"], self.config["tag"], "Name", self.config["name-pattern"]))
+    def _selected(self, res: Mapping[str, Any], serves_browsers: bool) -> bool:
+        mode, tag, pattern = self.config["select"], self.config["tag"], self.config["name-pattern"]
+        marked = bool(selected(res, "tagged", tag, "Name", pattern)) or bool(
+            pattern and selected(res, "named", tag, "Name", pattern)
+        )
+        if mode == "marked":
+            return marked
+        if mode == "all":
+            return marked or not serves_browsers
+        return bool(selected(res, mode, tag, "Name", pattern))
 
     @staticmethod
     def _private(res: Mapping[str, Any]) -> bool:

@@ -10,6 +10,11 @@ from auditor.assembly import Assembly
 from auditor.findings import AssemblyMatch, Severity
 from auditor.jsonfile import JsonFileError, read_json
 from auditor.rule import AuditRule
+from auditor.source import Frame, SourceLocation
+
+#: how much of the user's code the search for a deprecated call reads
+MAX_FILES, MAX_FILE_BYTES = 500, 1024 * 1024
+_COMMENT = ("#", "//", "*", "/*")
 
 #: ``aws-cdk-lib.aws_lambda.FunctionOptions#logRetention is deprecated``
 _API = re.compile(r"(?P<lib>[\w@/-]+)\.(?:(?P<module>\w+)\.)?(?P<type>\w+)(?:#(?P<member>\w+))?\s+is deprecated")
@@ -56,6 +61,47 @@ def _constructs_using(assembly: Assembly, module: str | None, type_name: str, me
     return sorted(p for p, _ in candidates) if len(candidates) == 1 else []
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def use_pattern(type_name: str, member: str | None) -> re.Pattern[str]:
+    """How the deprecated API is written in the user's code, in Python's and TypeScript's
+    spelling: ``MachineImage.latest_amazon_linux`` / ``MachineImage.latestAmazonLinux``, a
+    prop as a keyword (``log_retention=``) or a key (``logRetention:``), a class by its call."""
+    if member is None:
+        return re.compile(rf"\b{re.escape(type_name)}\s*\(")
+    names = "|".join(sorted({re.escape(member), re.escape(_snake(member))}))
+    if re.search(r"(Props|Options|Attributes)$", type_name):
+        return re.compile(rf"\b(?:{names})\s*[=:](?!=)")
+    return re.compile(rf"\b{re.escape(type_name)}\s*\.\s*(?:{names})\b")
+
+
+def _source_uses(assembly: Assembly, type_name: str, member: str | None) -> list[SourceLocation]:
+    """Each line of the user's code that writes the deprecated API. Only the files CDK's
+    creation stacks pass through are read: they are the app's own code (no dependency, no
+    test, no docs that merely mention the API), and a bounded set."""
+    root = assembly.sources.root
+    if root is None:
+        return []
+    pattern = use_pattern(type_name, member)
+    out: dict[tuple[str, int], SourceLocation] = {}
+    for rel in assembly.sources.files()[:MAX_FILES]:
+        path = root / rel
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            m = pattern.search(line)
+            if m and not line.lstrip().startswith(_COMMENT) and (rel, number) not in out:
+                frame = Frame(rel, number, m.start() + 1, None)
+                out[(rel, number)] = SourceLocation(rel, number, m.start() + 1, (frame,), line.strip())
+    return list(out.values())
+
+
 class CdkDeprecation(AuditRule):
     """The app used a deprecated CDK API during synth.
 
@@ -63,7 +109,11 @@ class CdkDeprecation(AuditRule):
     Turns each `[WARNING] … is deprecated` line that `cdk synth` printed into a finding,
     located at the construct that used the API where the cloud assembly's `tree.json`
     says which one (for example the function whose `log_retention` created a
-    `LogRetention` child); otherwise it is reported for the app as a whole.
+    `LogRetention` child). A deprecated call no construct can be tied to (a static method
+    whose result is passed as a prop, such as `MachineImage.latest_amazon_linux()`) is
+    looked for in your own code — the files CDK's creation stacks pass through, so no
+    dependency, test or commented-out line — in Python's and TypeScript's spelling, and
+    reported at each line that uses it; found nowhere, it is reported for the app as a whole.
 
     ## Why is this bad?
     Deprecated APIs are removed in the next major release and often have a better
@@ -112,6 +162,10 @@ class CdkDeprecation(AuditRule):
                 stack, lid = located
                 out.append(AssemblyMatch(stack.name, ["Resources", lid] if lid else [], warning, cpath))
                 found += 1
+            if not found and m:  # a call outside any construct: find it in the user's code
+                for loc in _source_uses(assembly, m["type"], m["member"]):
+                    out.append(AssemblyMatch("", [], warning, source=loc))
+                    found += 1
             if not found:  # about the app as a whole, or no construct can be tied to it
                 out.append(AssemblyMatch("", [], warning))
         return out

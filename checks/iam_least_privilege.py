@@ -21,6 +21,8 @@ _INLINE_HOLDERS = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
 #: resource policies: only wildcard actions are judged (their Resource is the resource itself)
 _RESOURCE_DOCS = ("AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy")
 _SERVICE_WILDCARD = re.compile(r"^([a-z0-9-]+:)?\*$", re.IGNORECASE)
+#: every bucket (or every object in every bucket): ``arn:aws:s3:::*``, ``arn:${AWS::Partition}:s3:::*/*``
+_EVERY_BUCKET = re.compile(r"^arn:(?:\$\{AWS::Partition\}|[^:]+):s3:::\*(/\*)?$")
 
 Doc = tuple[list[str | int], Any, bool]  # (path to the document, document, identity policy?)
 
@@ -48,8 +50,9 @@ class IamLeastPrivilege(AuditRule):
     reports each `Allow` statement that
 
     - grants `Action: "*"`, a whole service (`"s3:*"`) or uses `NotAction`;
-    - grants write actions on `Resource: "*"` (or uses `NotResource`) without a
-      `Condition` (conditions are how AWS scopes actions that take no ARN). An action is
+    - grants write actions on `Resource: "*"` (or uses `NotResource`), or on every S3
+      bucket (`arn:aws:s3:::*`, `arn:aws:s3:::*/*`), without a `Condition` (conditions are
+      how AWS scopes actions that take no ARN). An action is
       read-only when its name starts with one of `read-only-prefixes` (`Get`, `List`,
       `Describe`, …); everything else is write.
 
@@ -58,8 +61,12 @@ class IamLeastPrivilege(AuditRule):
     function in a VPC, `cloudwatch:PutMetricData`, vended log deliveries). It also
     reports roles, users and groups with an AWS managed policy of `broad-managed-policies`
     (`AdministratorAccess`), and wildcard actions in bucket, topic and queue policies.
-    CDK's helper resources — and policies attached only to helper roles — are exempt;
-    actions or resources unknown at synth time keep a statement silent.
+    CDK's helper resources — and policies attached only to helper roles — are exempt, and
+    so is a policy a CDK construct wrote for its own needs (e.g. `BastionHostLinux`'s
+    `ssmmessages:*`): the policy's creation stack shows the construct, not one of your
+    `add_to_policy`/`grant*` calls, created it (see `auditor.incidental`; a statement you
+    later add to that same policy is then not judged either). Actions or resources
+    unknown at synth time keep a statement silent.
 
     ## Why is this bad?
     A function that may do anything to anything turns one injection bug or leaked
@@ -215,7 +222,11 @@ class IamLeastPrivilege(AuditRule):
         if not identity:
             return None
         resources = literal(stmt.get("Resource"))
-        if "NotResource" not in stmt and (resources is UNKNOWN or "*" not in _as_list(resources)):
+        every = "NotResource" in stmt or (resources is not UNKNOWN and "*" in _as_list(resources))
+        buckets = not every and any(
+            _EVERY_BUCKET.match(text) for r in _as_list(stmt.get("Resource")) if (text := sub_text(r)) is not None
+        )
+        if not (every or buckets):
             return None
         if "Condition" in stmt:
             return None  # how AWS scopes actions without resource ARNs (ecs:Poll on a cluster, iam:PassedToService)
@@ -223,6 +234,8 @@ class IamLeastPrivilege(AuditRule):
         if not writes:
             return None
         shown = ", ".join(writes[:4]) + (f" (+{len(writes) - 4} more)" if len(writes) > 4 else "")
+        if buckets:
+            return f"Allows write actions {shown} on every S3 bucket; scope Resource to the bucket ARNs"
         return f"Allows write actions {shown} on every resource; scope Resource to ARNs"
 
     def _managed(self, lid: str, res: Mapping[str, Any]) -> list[RuleMatch]:

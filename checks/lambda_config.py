@@ -23,13 +23,17 @@ class LambdaConfig(AuditRule):
     For every `AWS::Lambda::Function` that is the user's (CDK's helper functions are
     exempt) it reports:
 
-    - no explicit `Timeout` or no explicit `MemorySize`;
+    - no explicit `Timeout` or no explicit `MemorySize`, when `require-size` is on (the
+      production profile);
     - an asynchronous source but neither a dead-letter queue (`DeadLetterConfig.TargetArn`)
       nor an on-failure destination (an `AWS::Lambda::EventInvokeConfig` for the function
       with `DestinationConfig.OnFailure`). A source is asynchronous when an
       `AWS::Lambda::Permission` for the function names a principal of `async-principals`
       (S3, SNS, EventBridge by default), an `AWS::Events::Rule` targets the function, or an
-      `AWS::SNS::Subscription` has it as endpoint;
+      `AWS::SNS::Subscription` has it as endpoint. A function that only a scheduled
+      EventBridge rule (`ScheduleExpression`, no `EventPattern`) invokes counts only when
+      `scheduled-dlq` is on (the production profile): the next run retries the work, so a
+      DLQ there is house style, not a lost event;
     - no active tracing (`TracingConfig.Mode: Active`) when `require-tracing` is on.
 
     Values unknown at synth time count as set.
@@ -58,6 +62,11 @@ class LambdaConfig(AuditRule):
     ```
 
     ## Options
+    - `require-size` (boolean, default `false`; production profile `true`): report
+      functions without an explicit `timeout` and `memory_size`. Lambda's defaults work;
+      choosing them is a production convention.
+    - `scheduled-dlq` (boolean, default `false`; production profile `true`): also ask for a
+      DLQ on functions that only a schedule invokes.
     - `require-tracing` (boolean, default `false`; production profile `true`): report
       functions without active X-Ray tracing.
     - `async-principals` (list of strings, default `["s3.amazonaws.com",
@@ -85,6 +94,18 @@ class LambdaConfig(AuditRule):
         "on_failure=destination) and tracing=lambda_.Tracing.ACTIVE to lambda_.Function."
     )
     config_spec = {
+        "require-size": {
+            "type": "boolean",
+            "default": False,
+            "profiles": {"production": True},
+            "help": "report functions without explicit Timeout and MemorySize",
+        },
+        "scheduled-dlq": {
+            "type": "boolean",
+            "default": False,
+            "profiles": {"production": True},
+            "help": "ask for a DLQ on functions only a scheduled EventBridge rule invokes",
+        },
         "require-tracing": {
             "type": "boolean",
             "default": False,
@@ -109,7 +130,7 @@ class LambdaConfig(AuditRule):
                 continue
             props = properties(res)
             here: list[str | int] = ["Resources", lid, "Properties"]
-            missing = [k for k in ("Timeout", "MemorySize") if k not in props]
+            missing = [k for k in ("Timeout", "MemorySize") if k not in props and self.config["require-size"]]
             if missing:
                 fixes = " and ".join({"Timeout": "timeout=", "MemorySize": "memory_size="}[k] for k in missing)
                 out.append(self.finding(here, f"Function has no explicit {' or '.join(missing)}; set {fixes}"))
@@ -131,13 +152,20 @@ class LambdaConfig(AuditRule):
     def _async_targets(self, idx: TemplateIndex) -> set[str]:
         """Functions of this template that something invokes asynchronously."""
         principals = set(self.config["async-principals"])
+        # a schedule's next run redoes the work: its DLQ is production strictness
+        schedules = set() if self.config["scheduled-dlq"] else {
+            lid for lid, res in idx.of_type("AWS::Events::Rule")
+            if "ScheduleExpression" in properties(res) and "EventPattern" not in properties(res)
+        }
         found: set[str] = set()
         for _, res in idx.of_type("AWS::Lambda::Permission"):
             props = properties(res)
             fn = target(props.get("FunctionName"))
-            if fn and literal(props.get("Principal")) in principals:
+            if fn and literal(props.get("Principal")) in principals and target(props.get("SourceArn")) not in schedules:
                 found.add(fn)
-        for _, res in idx.of_type("AWS::Events::Rule"):
+        for rule, res in idx.of_type("AWS::Events::Rule"):
+            if rule in schedules:
+                continue
             rule_targets = properties(res).get("Targets")
             for t in rule_targets if isinstance(rule_targets, list) else []:
                 if isinstance(t, Mapping) and (fn := target(t.get("Arn"))):

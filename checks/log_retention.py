@@ -41,8 +41,10 @@ class LogRetention(AuditRule):
     log group, a log group named `/aws/lambda/<FunctionName>` (the name resolved through
     `Ref`/`Fn::Join`/`Fn::Sub`), or a `Custom::LogRetention` for that name (CDK's deprecated
     `log_retention=`), whose `RetentionInDays` must also reach `min-days`. A function with
-    no such group is reported: Lambda then creates `/aws/lambda/<name>` on first invoke,
-    outside the stack, with no retention decision at all (kept forever, never deleted).
+    no such group is reported when `require-log-group` is on (the production profile):
+    Lambda then creates `/aws/lambda/<name>` on first invoke, outside the stack, with no
+    retention decision at all (kept forever, never deleted). That is a defect only where a
+    retention policy applies, so the default profile leaves it alone.
 
     ## Why is this bad?
     Logs kept too briefly are gone when the incident review, the audit or the customer
@@ -64,6 +66,9 @@ class LogRetention(AuditRule):
 
     ## Options
     - `min-days` (integer, default 365; development profile 30): the shortest retention allowed.
+    - `require-log-group` (boolean, default false; production profile true): report
+      functions without a log group of their own in the stack (Lambda's implicit group
+      keeps logs forever).
     - `require-explicit` (boolean, default false; production profile true): also report
       log groups without `RetentionInDays`. Such a group keeps its logs forever: in
       production nobody decided that, it only grows the bill and the data kept.
@@ -97,6 +102,12 @@ class LogRetention(AuditRule):
             "minimum": 1,
             "profiles": {"development": 30},
             "help": "the shortest log retention allowed, in days",
+        },
+        "require-log-group": {
+            "type": "boolean",
+            "default": False,
+            "profiles": {"production": True},
+            "help": "report functions without their own log group (Lambda's implicit one keeps logs forever)",
         },
         "require-explicit": {
             "type": "boolean",
@@ -154,7 +165,9 @@ class LogRetention(AuditRule):
             for _, gres in own:
                 if gres.get("Type") == LOG_RETENTION:  # a plain LogGroup was judged above
                     out.extend(self._short(lid, ["Resources", lid], gres, min_days))
-            if own or unresolved or self._has_logging_group(idx, properties(res)):
+            if own or unresolved or not self.config["require-log-group"]:
+                continue
+            if self._has_logging_group(idx, properties(res)):
                 continue
             out.append(self.finding(["Resources", lid], "Function has no log group, so its logs are kept "
                                                         "forever by default; pass log_group=logs.LogGroup("

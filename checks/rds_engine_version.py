@@ -43,11 +43,13 @@ class RdsEngineVersion(AuditRule):
     engine-version enums of aws-cdk-lib merged with cfn-lint's list from the RDS API. A
     version that is neither a known release nor a major version with a known release
     (`"16"`, `"8.0"`) of that engine is reported. Engines the table does not know and
-    versions unknown at synth time stay silent. With `report-retired` on, versions
-    marked as no longer supported by Amazon RDS are reported too.
+    versions unknown at synth time stay silent. Versions marked as no longer supported by
+    Amazon RDS are reported too (`report-retired`, on by default): RDS refuses to create a
+    database on them, so a new environment or a restore fails to deploy — the same
+    deployment failure as a made-up version, where cfn-lint only warns (W3690/W3691).
 
-    cfn-lint's own E3690/E3691 check versions against cfn-lint's list alone (it has no
-    Oracle entries); when `cfn-lint-rules` is on, both report a made-up version.
+    cfn-lint's own E3690/E3691/W3690/W3691 and CDK's own validation (E9006) report some of
+    the same versions; each such finding is folded into this one (`also_reported_by`).
 
     ## Why is this bad?
     `rds.PostgresEngineVersion.of("15.99", "15")` synthesizes and passes review, then the
@@ -67,8 +69,9 @@ class RdsEngineVersion(AuditRule):
     ## Options
     - `extra-versions` (list of strings, default `[]`): `engine:version` pairs AWS
       released after the table's date, e.g. `"aurora-postgresql:17.9"`.
-    - `report-retired` (boolean, default false): also report versions CDK marks as no
-      longer supported by Amazon RDS.
+    - `report-retired` (boolean, default true): also report versions CDK marks as no
+      longer supported by Amazon RDS (they can no longer create instances); turn off to
+      keep an old database's template quiet until its upgrade.
 
     ## References
     - https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBEngineVersions.html
@@ -92,7 +95,7 @@ class RdsEngineVersion(AuditRule):
         },
         "report-retired": {
             "type": "boolean",
-            "default": False,
+            "default": True,
             "help": "also report versions CDK marks as no longer supported by Amazon RDS",
         },
     }

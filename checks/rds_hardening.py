@@ -146,7 +146,7 @@ class RdsHardening(AuditRule):
             props = properties(res)
             if (not is_cdk_helper(lid, res) and not any(k in props for k in _INHERITS)
                     and _flag(props, "StorageEncrypted") is False):
-                out.append(self.finding(["Resources", lid, "Properties"],
+                out.append(self.finding(["Resources", lid, "Properties", "StorageEncrypted"],
                                         "Cluster storage is not encrypted; set storage_encrypted=True"))
         return out
 
@@ -156,7 +156,8 @@ class RdsHardening(AuditRule):
         serverless_v1 = literal(props.get("EngineMode")) == "serverless"
         inherits = any(k in props for k in _INHERITS)
         if not serverless_v1 and not inherits and _flag(props, "StorageEncrypted") is False:
-            out.append(self.finding(here, "Cluster storage is not encrypted; set storage_encrypted=True"))
+            out.append(self.finding([*here, "StorageEncrypted"],
+                                    "Cluster storage is not encrypted; set storage_encrypted=True"))
         # a Multi-AZ DB cluster (not Aurora) has no member instances: PI is the cluster's
         if (self.config["require-performance-insights"] and not _is_aurora(props)
                 and "DBClusterInstanceClass" in props and _flag(props, "PerformanceInsightsEnabled") is False):
@@ -185,7 +186,8 @@ class RdsHardening(AuditRule):
             return out  # storage, deletion protection and availability belong to the cluster
         inherits = any(k in props for k in _INHERITS)
         if not inherits and _flag(props, "StorageEncrypted") is False:
-            out.append(self.finding(here, "Instance storage is not encrypted; set storage_encrypted=True"))
+            out.append(self.finding([*here, "StorageEncrypted"],
+                                    "Instance storage is not encrypted; set storage_encrypted=True"))
         if self.config["require-deletion-protection"] and _flag(props, "DeletionProtection") is False:
             out.append(self.finding(here, "Instance has no deletion protection; set deletion_protection=True"))
         replica = "SourceDBInstanceIdentifier" in props

@@ -64,16 +64,24 @@ def tag_keys(value: Any) -> set[str] | None:
 
 
 class RequiredTags(AuditRule):
-    """Every taggable resource must carry the required tags (Environment, Team, CostCenter).
+    """Every taggable resource must carry the tags your organisation requires (off until you name them).
 
     ## What it does
-    For each resource whose CloudFormation provider schema (as shipped with cfn-lint) says
+    Silent until you configure `tags`, in every profile: which tags an organisation requires
+    is its own policy, and a default list would only report tag names the app never chose.
+    Once configured, for each resource whose CloudFormation provider schema (as shipped
+    with cfn-lint) says
     it takes tags, it reports the required tags (`tags`) missing from its tag property
     (`Tags`, or the type's own, e.g. `UserPoolTags`; lists of `Key`/`Value` and maps both
     count). Only the resource's own tags count: `Tags.of(stack)` and `Tags.of(app)` land
     there in the template, while stack-level tags passed to `cdk deploy --tags` do not
     appear in a template. CDK's helper resources are never reported, and tag lists that
     depend on a condition or parameter keep the check silent.
+
+    The fix is one line for the whole app, so it is reported once per stack and missing
+    tag set: the message counts the resources, the text report names a few, and the JSON
+    report lists every one (`resources`). A suppression on one resource takes it out of the
+    count (it stays in the report, suppressed).
 
     ## Why is this bad?
     Untagged resources fall out of cost allocation, ownership lookups and tag-based access
@@ -94,8 +102,16 @@ class RequiredTags(AuditRule):
     ```
 
     ## Options
-    - `tags` (list of strings, default `["Environment", "Team", "CostCenter"]`): tag keys
-      every taggable resource must carry (case-sensitive).
+    - `tags` (list of strings, default `[]`: the check is off, in every profile): tag keys
+      every taggable resource must carry (case-sensitive). Turn it on in `cdk-audit.toml`
+      (or `[tool.cdk-audit.checks.required-tags]` in pyproject.toml):
+
+      ```toml
+      [tool.cdk-audit.checks.required-tags]
+      tags = ["Environment", "Team", "CostCenter"]
+      ```
+
+      or for one run: `--set 'required-tags.tags=["Environment", "Team"]'`.
 
     ## References
     - https://docs.aws.amazon.com/cdk/v2/guide/tagging.html
@@ -110,12 +126,13 @@ class RequiredTags(AuditRule):
     source_url = "https://docs.aws.amazon.com/cdk/v2/guide/tagging.html"
     tags = ["tags", "governance", "cost"]
     remediation = "Add the missing tags once for the whole app: cdk.Tags.of(app).add(key, value)."
+    aggregate = True
     config_spec = {
         "tags": {
             "type": "list",
             "itemtype": "string",
-            "default": ["Environment", "Team", "CostCenter"],
-            "help": "tag keys every taggable resource must carry",
+            "default": [],
+            "help": "tag keys every taggable resource must carry (none: the check is off)",
         },
     }
 

@@ -168,7 +168,8 @@ def test_cold_and_warm_scans_give_identical_findings_and_rules(inputs: Path, tmp
     assert warm_cache.hits == templates and warm_cache.misses == 0
     assert cold == uncached
     assert warm_ == cold
-    assert any(f["reported_by"] == "cfn-lint" for f in cold[0]) and any(f["reported_by"] == "cdk-audit" for f in cold[0])
+    reporters = {f["reported_by"] for f in cold[0]}
+    assert {"cfn-lint", "cdk-audit"} <= reporters
     assert any(rid.startswith("W") for rid in cold[1])  # a cfn-lint rule described without loading it
 
 

@@ -15,6 +15,8 @@ from auditor.validation_report import failed_only_on_validation
 from tests.conftest import ROOT, SAMPLE_APPS, validated_report
 
 APP = SAMPLE_APPS / "plugin_app"
+#: the settings the plugin read at synth (the app's folder); a scan from elsewhere names them
+CONFIG = APP / "cdk-audit.toml"
 
 
 def _with_repo_on_path() -> dict[str, str | None]:
@@ -68,7 +70,7 @@ def test_plugin_findings_are_in_the_validation_report(plugin_synth: SynthResult)
 
 
 def test_scan_merges_the_report_without_duplicates(plugin_synth: SynthResult, cli):
-    r = cli("scan", plugin_synth.output_dir, "--format", "json", "-q")
+    r = cli("scan", plugin_synth.output_dir, "--config", CONFIG, "--format", "json", "-q")
     doc = validated_report(r.stdout)
     assert not [f for f in doc["findings"] if f["reported_by"] == "cdk"]  # all already found by our checks
     scratch = [f for f in doc["findings"] if f["slug"] == "s3-hardening" and f["logical_id"].startswith("Scratch")]
@@ -94,18 +96,32 @@ def test_other_plugins_violations_are_merged_once(plugin_synth: SynthResult, cli
             "violations": [
                 {"ruleName": "AwsSolutions-S1", "description": "no access logs", "severity": "high",
                  "suggestedFix": "enable server access logs", "violatingConstructs": [construct, construct]},
-                # CDK's CloudFormation Validate names cfn-lint rules; this one our check already found
-                {"ruleName": "E9201", "description": "dup", "severity": "error", "violatingConstructs": [construct]},
+                # a plugin's rule named like one of our checks is still the plugin's own rule
+                {"ruleName": "E9201", "description": "same name", "severity": "error",
+                 "violatingConstructs": [construct]},
             ],
         }
     )
+    doc["pluginReports"].append(
+        {
+            "pluginName": "CloudFormation Validate",
+            "conclusion": "success",
+            # CDK's CloudFormation Validate names cfn-lint rules: a repeat of cfn-lint's is folded into it
+            "violations": [{"ruleName": "W3045", "description": "legacy AccessControl", "severity": "warning",
+                            "violatingConstructs": [construct]}],
+        }
+    )
+    template["Resources"][bucket]["Properties"]["AccessControl"] = "Private"  # cfn-lint's W3045 fires too
+    (out / "PluginDemo.template.json").write_text(json.dumps(template, indent=1))
     (out / "validation-report.json").write_text(json.dumps(doc))
-    r = cli("scan", out, "--format", "json", "-q")
+    r = cli("scan", out, "--config", CONFIG, "--format", "json", "-q")
     report = validated_report(r.stdout)
     merged = [f for f in report["findings"] if f["reported_by"] == "cdk"]
-    assert len(merged) == 1
-    [f] = merged
-    assert (f["check_id"], f["severity"], f["logical_id"]) == ("AwsSolutions-S1", "error", bucket)
+    assert sorted(f["check_id"] for f in merged) == ["nag-like/AwsSolutions-S1", "nag-like/E9201"]
+    [lint] = [f for f in report["findings"] if f["check_id"] == "W3045"]
+    assert [a["check_id"] for a in lint["also_reported_by"]] == ["cfn-validate/W3045"]
+    [f] = [f for f in merged if f["check_id"].endswith("AwsSolutions-S1")]
+    assert (f["severity"], f["logical_id"]) == ("error", bucket)
     assert f["stack"] == "PluginDemo"
     assert f["construct_path"] == "PluginDemo/Statements/Resource" and f["remediation"] == "enable server access logs"
     assert f["line"] and "nag-like" in f["message"]

@@ -31,7 +31,7 @@ def test_every_kind_of_suppression_is_reported_with_its_reason(cli):
         "UnexplainedLogs": NO_REASON,
     }
     # cfn-lint's template-level ignore_checks: the match is kept, marked suppressed
-    assert _by_resource(doc, "W3005") == {"Topic": "cfn-lint ignore_checks metadata"}
+    assert _by_resource(doc, "W2001") == {None: "cfn-lint ignore_checks metadata"}
     suppressed = [f for f in doc["findings"] if f["suppressed"]]
     assert doc["summary"]["suppressed"] == len(suppressed) == 6
     assert doc["summary"]["by_check"]["log-retention"] == 1  # only AuditLogs counts

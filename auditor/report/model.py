@@ -14,7 +14,7 @@ from auditor.findings import BaselineState, Finding, Severity
 from auditor.jsonfile import JsonFileError, read_json
 from auditor.synth_errors import ErrorLocation
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 @dataclass(frozen=True)

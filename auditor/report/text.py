@@ -101,7 +101,7 @@ def _print_finding(con: Console, f: Finding) -> None:
     template = f", {template_text(f)}" if source_text(f) else ""
     caller = caller_text(f)
     called = f"; called from {caller}" if caller else ""
-    con.print(f"      [dim]{_safe(where)}{_safe(template)}{_safe(called)}[/]")
+    con.print(f"      [dim]{_safe(where)}{_safe(template)}{_safe(called)}{_safe(_more(f))}[/]")
     if f.remediation:
         con.print(f"      [green]fix:[/] {_safe(f.remediation)}")
 
@@ -109,6 +109,22 @@ def _print_finding(con: Console, f: Finding) -> None:
 def _flat(text: str) -> str:
     """Report data on one line: no escape sequences, no line breaks of its own."""
     return strip_ansi(text).replace("\n", " ")
+
+
+#: construct paths an aggregated finding names in the text report (the JSON lists them all)
+_SHOWN = 3
+
+
+def _more(f: Finding) -> str:
+    """What the second line adds: the other resources of an aggregate, the other reporters."""
+    out = ""
+    if len(f.resources) > 1:
+        names = [r.construct_path or r.logical_id or "?" for r in f.resources[1:]]
+        extra = f" +{len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+        out += f"; also {', '.join(names[:_SHOWN])}{extra}"
+    if f.also_reported_by:
+        out += "; also reported by " + ", ".join(f"{a.reported_by} {a.check_id}" for a in f.also_reported_by)
+    return out
 
 
 def render_concise(report: Report) -> str:

@@ -123,10 +123,12 @@ def test_metadata_and_docs(cls: type[AuditRule]) -> None:
 def test_profile_defaults() -> None:
     assert BackupRetention.defaults(None)["min-days"] == 7
     assert BackupRetention.defaults("production")["min-days"] == 35
-    assert LogRetention.defaults(None) == {"min-days": 365, "require-explicit": False}
+    assert LogRetention.defaults(None) == {"min-days": 365, "require-log-group": False, "require-explicit": False}
+    assert LogRetention.defaults("production")["require-log-group"] is True
     assert LogRetention.defaults("development")["min-days"] == 30
     assert S3Replication.defaults("production")["select"] == "versioned"
     assert ApigwMtls.defaults(None)["security-policy"] == "TLS_1_2"
+    assert (ApigwMtls.defaults(None)["select"], ApigwMtls.defaults("production")["select"]) == ("marked", "all")
 
 
 def test_rule_defaults_match_spec() -> None:
@@ -165,7 +167,8 @@ def test_require_explicit_switch() -> None:
 
 def test_select_none_silences_apigw() -> None:
     fixture = HERE / "apigw-mtls" / "bad" / "no_domain.json"
-    assert run_check(ApigwMtls, [fixture])
+    assert run_check(ApigwMtls, [fixture], {"select": "all"})
+    assert run_check(ApigwMtls, [fixture]) == []  # the default judges only APIs marked for mTLS
     assert run_check(ApigwMtls, [fixture], {"select": "none"}) == []
 
 
@@ -209,8 +212,8 @@ def test_plain_cfn_lint_loads_the_checks(tmp_path: Path) -> None:
     fixtures = [HERE / slug / "bad" / name for slug, name in (
         ("s3-replication", "not_replicating.json"),
         ("nat-routes", "private_no_association.json"),
-        ("apigw-mtls", "no_domain.json"),
-        ("log-retention", "function_without_group.json"),
+        ("apigw-mtls", "browser_cors_api_marked.json"),
+        ("log-retention", "short_log_group.json"),
         ("backup-retention", "rds_default_retention.json"),
     )]
     # this checkout's auditor package first, whatever checkout the venv's editable install points at

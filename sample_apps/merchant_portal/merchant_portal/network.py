@@ -25,6 +25,21 @@ class PortalNetwork(Construct):
                 ec2.SubnetConfiguration(name="data", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24),
             ],
         )
+        # Operators reach the database through Session Manager on this host, never SSH.
+        # latest_amazon_linux() is deprecated (it picks Amazon Linux 1 by default); the good
+        # variant names the generation it runs.
+        image = (
+            ec2.MachineImage.latest_amazon_linux2023()
+            if variant == "good"
+            else ec2.MachineImage.latest_amazon_linux()
+        )
+        self.bastion = ec2.BastionHostLinux(
+            self,
+            "Bastion",
+            vpc=self.vpc,
+            subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            machine_image=image,
+        )
         if variant == "good":
             # Kept a year: the PCI review asks who talked to the database, long after the fact.
             flow_logs = logs.LogGroup(
