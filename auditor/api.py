@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from auditor import pipeline
+from auditor import pipeline, render
 from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import Baseline, apply_baseline
 from auditor.config import Settings
@@ -55,9 +55,11 @@ def check(
     baseline: Baseline | None = None,
     source_root: Path | None = None,
     notes: Sequence[str] = (),
+    language: str | None = None,
     progress: Progress = _quiet,
 ) -> Report:
-    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``."""
+    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report`` whose
+    fixes read in the app's ``language`` (None: told from the assemblies, see ``render``)."""
     stacks = tuple(s.name for a in assemblies for s in a.stacks)
     progress(f"auditing {len(stacks)} template(s) in {len(assemblies)} assembly(ies)")
     start = time.perf_counter()
@@ -66,7 +68,7 @@ def check(
     findings, info = list(result.findings), None
     if baseline is not None:
         findings, info = apply_baseline(findings, baseline)
-    return Report(
+    report = Report(
         app=app,
         findings=tuple(findings),
         synth=synth,
@@ -79,6 +81,7 @@ def check(
         source_root=str(source_root) if source_root else None,
         notes=tuple(notes),
     )
+    return render.render_report(report, language or render.scan_language(assemblies, report.findings))
 
 
 def scan(
@@ -176,7 +179,8 @@ def run(
                           tool=tool_versions())  # fmt: skip
         synth = synth_info(result)
         if not result.ok:
-            return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version))
+            return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version),
+                          language=render.run_language(app_dir))  # fmt: skip
         assembly = load_assembly(out_dir, synth_warnings=result.warnings, source_root=root if sources else None)
         return check(
             [assembly],
@@ -187,6 +191,7 @@ def run(
             jobs=jobs,
             baseline=baseline,
             source_root=root if sources else None,
+            language=render.run_language(app_dir),
             progress=progress,
         )
     finally:
