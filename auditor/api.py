@@ -4,7 +4,8 @@ each returning a ``Report``. The CLI is a thin layer over these; the tests call 
 The stages, each a module that takes a value and returns a new one::
 
     synth.run_synth ─▶ SynthResult ─▶ assembly.load_assembly / load_paths ─▶ Assembly
-        ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report ─▶ gate.exit_code
+        ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report
+        ─▶ render.render_report (fixes in the app's language) ─▶ Report ─▶ gate.exit_code
 
 Settings are resolved before any of this (``config.load_settings``), once.
 """
@@ -55,11 +56,13 @@ def check(
     baseline: Baseline | None = None,
     source_root: Path | None = None,
     notes: Sequence[str] = (),
+    app_dir: Path | None = None,
     language: str | None = None,
     progress: Progress = _quiet,
 ) -> Report:
     """Audit loaded assemblies: the check stage, then the baseline, as one ``Report`` whose
-    fixes read in the app's ``language`` (None: told from the assemblies, see ``render``)."""
+    fixes read in the app's ``language`` (None: told from ``app_dir``'s cdk.json, the
+    assemblies' and the findings' sources; see ``render.tell_language``)."""
     stacks = tuple(s.name for a in assemblies for s in a.stacks)
     progress(f"auditing {len(stacks)} template(s) in {len(assemblies)} assembly(ies)")
     start = time.perf_counter()
@@ -81,7 +84,8 @@ def check(
         source_root=str(source_root) if source_root else None,
         notes=tuple(notes),
     )
-    return render.render_report(report, language or render.scan_language(assemblies, report.findings))
+    told = language or render.tell_language(app_dir, assemblies, report.findings)
+    return render.render_report(report, told)
 
 
 def scan(
@@ -180,7 +184,7 @@ def run(
         synth = synth_info(result)
         if not result.ok:
             return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version),
-                          language=render.run_language(app_dir))  # fmt: skip
+                          language=render.tell_language(app_dir))  # fmt: skip
         assembly = load_assembly(out_dir, synth_warnings=result.warnings, source_root=root if sources else None)
         return check(
             [assembly],
@@ -191,7 +195,7 @@ def run(
             jobs=jobs,
             baseline=baseline,
             source_root=root if sources else None,
-            language=render.run_language(app_dir),
+            app_dir=app_dir,
             progress=progress,
         )
     finally:

@@ -36,26 +36,31 @@ QUOTED_MESSAGES = frozenset({"cdk-warning", "cdk-error", "cdk-deprecation"})
 _UNTOLD = "other"
 
 
-def run_language(app_dir: Path) -> str:
-    """The language of the app ``run`` synthesized: from cdk.json's ``app`` command
-    (``other`` for one that names none we know: Java, C#, Go)."""
-    return app_language(app_dir)
+def tell_language(
+    app_dir: Path | None, assemblies: Sequence[Assembly] = (), findings: Iterable[Finding] = ()
+) -> str | None:
+    """The app's language (``python``, ``typescript``, ``javascript``, ``other``), or None when
+    nothing tells.
 
-
-def scan_language(assemblies: Sequence[Assembly], findings: Iterable[Finding]) -> str | None:
-    """The language of what ``scan`` read: the cdk.json beside a scanned ``cdk.out`` (the
-    app's own folder, in CI), else the file suffixes of the findings' source locations (the
-    most common one); None when nothing tells (hand-written templates, traces turned off)."""
-    for assembly in assemblies:
-        folder = assembly.directory.parent if assembly.directory is not None else None
-        if folder is not None and _has_app_command(folder):
-            return app_language(folder)
+    From cdk.json's ``app`` command: the app's own (``run``), else the one beside a scanned
+    ``cdk.out`` (the app's folder, in CI). A command that names no language we know (``mvn``,
+    ``dotnet``, a script) yields to the file suffixes of the findings' creation stacks, the
+    most common one; with none, an app that has a command is ``other`` (Java, C#, Go) and
+    hand-written templates are not known (None).
+    """
+    folders = [app_dir] if app_dir is not None else []
+    folders += [a.directory.parent for a in assemblies if a.directory is not None]
+    command = next((f for f in folders if _has_app_command(f)), None)
+    if command is not None and (language := app_language(command)) != _UNTOLD:
+        return language
     told = Counter(
         language
         for f in findings
         if f.source is not None and (language := app_language(None, f.source.frames)) != _UNTOLD
     )
-    return told.most_common(1)[0][0] if told else None
+    if told:
+        return told.most_common(1)[0][0]
+    return _UNTOLD if command is not None else None
 
 
 def fixes_language(language: str | None) -> str | None:

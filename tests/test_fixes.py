@@ -258,17 +258,23 @@ def _located(file: str) -> Finding:
     return _finding(source=SourceLocation(file, 1, None, (Frame(file, 1, None, None),)))
 
 
-def test_scan_tells_the_language_from_cdk_json_else_the_findings_sources(tmp_path: Path) -> None:
+def test_the_language_is_told_by_cdk_json_else_by_the_findings_sources(tmp_path: Path) -> None:
     (tmp_path / "app" / "cdk.out").mkdir(parents=True)
     (tmp_path / "app" / "cdk.out" / "manifest.json").write_text('{"version": "55.0.0"}', encoding="utf-8")
     assembly = load_paths([tmp_path / "app" / "cdk.out"])
-    assert render.scan_language(assembly, [_located("lib/x.ts")]) == "typescript"  # no cdk.json: the sources
-    (tmp_path / "app" / "cdk.json").write_text(json.dumps({"app": "python3 app.py"}), encoding="utf-8")
-    assert render.scan_language(assembly, [_located("lib/x.ts")]) == "python"  # the app's own cdk.json
-    (tmp_path / "app" / "cdk.json").write_text(json.dumps({"app": "mvn exec:java"}), encoding="utf-8")
-    assert render.scan_language(assembly, []) == "other"
-    assert render.scan_language([], [_located("a.py"), _located("b.ts"), _located("c.py")]) == "python"
-    assert render.scan_language([], [_finding()]) is None  # hand-written templates: nothing tells
+    ts, py = _located("lib/x.ts"), _located("app/x.py")
+    tell = render.tell_language
+    assert tell(None, assembly, [ts]) == "typescript"  # scan, no cdk.json: the sources
+    assert tell(None, [], [py, ts, _located("b.py")]) == "python"  # the most common
+    assert tell(None, [], [_finding()]) is None  # hand-written templates: nothing tells
+    cdk_json = tmp_path / "app" / "cdk.json"
+    cdk_json.write_text(json.dumps({"app": "python3 app.py"}), encoding="utf-8")
+    assert tell(None, assembly, [ts]) == "python"  # scan beside the app's own cdk.json
+    assert tell(tmp_path / "app", [], []) == "python"  # run
+    cdk_json.write_text(json.dumps({"app": "mvn -e -q compile exec:java"}), encoding="utf-8")
+    assert tell(tmp_path / "app", [], []) == "other"  # Java: TypeScript's form
+    assert tell(tmp_path / "app", [], [py]) == "python"  # a command that names none: the sources
+    assert render.fixes_language("other") == "typescript" and render.fixes_language(None) is None
 
 
 # -- real findings: fixtures and the corpus ---------------------------------------------------
@@ -340,7 +346,7 @@ def _audit_as_run(synth_cache: Any, app: str) -> tuple[Report, Report]:
     app_dir = SAMPLE_APPS / app
     settings = load_settings(None, app_dir)
     assembly = load_assembly(result.output_dir, synth_warnings=result.warnings, source_root=ROOT)
-    ran = api.check([assembly], settings, app=str(app_dir), language=render.run_language(app_dir), source_root=ROOT)
+    ran = api.check([assembly], settings, app=str(app_dir), app_dir=app_dir, source_root=ROOT)
     scanned = api.scan([result.output_dir], settings, source_root=ROOT)
     return ran, scanned
 
