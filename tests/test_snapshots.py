@@ -35,9 +35,12 @@ VARIANTS = [
 
 def _entry(f: Finding, base: Path) -> dict[str, Any]:
     d = f.to_dict()
-    template = Path(d["template"])
-    if template.is_absolute():
-        d["template"] = template.resolve().relative_to(base.resolve()).as_posix()
+    # a loose template's stack is named by its path: relative too, so the snapshot is the same
+    # in every checkout
+    for key in ("template", "stack"):
+        path = Path(d[key])
+        if path.is_absolute() and path.resolve().is_relative_to(base.resolve()):
+            d[key] = path.resolve().relative_to(base.resolve()).as_posix()
     return d
 
 
