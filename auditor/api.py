@@ -4,7 +4,8 @@ each returning a ``Report``. The CLI is a thin layer over these; the tests call 
 The stages, each a module that takes a value and returns a new one::
 
     synth.run_synth ─▶ SynthResult ─▶ assembly.load_assembly / load_paths ─▶ Assembly
-        ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report ─▶ gate.exit_code
+        ─▶ pipeline.check ─▶ CheckResult ─▶ baseline.apply_baseline ─▶ Report
+        ─▶ render.render_report (fixes in the app's language) ─▶ Report ─▶ gate.exit_code
 
 Settings are resolved before any of this (``config.load_settings``), once; ``run``
 may be given how to resolve them instead, and then does it while synth runs, with the
@@ -26,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from auditor import warm
+from auditor import render, warm
 from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import Baseline, apply_baseline
 from auditor.cache import ResultCache
@@ -65,10 +66,14 @@ def check(
     baseline: Baseline | None = None,
     source_root: Path | None = None,
     notes: Sequence[str] = (),
+    app_dir: Path | None = None,
+    language: str | None = None,
     progress: Progress = _quiet,
     prepared: warm.Prepared | None = None,
 ) -> Report:
-    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report``.
+    """Audit loaded assemblies: the check stage, then the baseline, as one ``Report`` whose
+    fixes read in the app's ``language`` (None: told from ``app_dir``'s cdk.json, the
+    assemblies' and the findings' sources; see ``render.tell_language``).
 
     ``prepared``: the check stage built ahead from these settings (``warm.prepare``), with
     the result cache's entries if there is a cache."""
@@ -85,7 +90,7 @@ def check(
     findings, info = list(result.findings), None
     if baseline is not None:
         findings, info = apply_baseline(findings, baseline)
-    return Report(
+    report = Report(
         app=app,
         findings=tuple(findings),
         synth=synth,
@@ -98,6 +103,8 @@ def check(
         source_root=str(source_root) if source_root else None,
         notes=tuple(notes),
     )
+    told = language or render.tell_language(app_dir, assemblies, report.findings)
+    return render.render_report(report, told)
 
 
 def scan(
@@ -252,7 +259,7 @@ def run(
         synth = synth_info(result)
         if not result.ok:
             return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version),
-                          source_root=str(root))  # fmt: skip
+                          source_root=str(root), language=render.tell_language(app_dir))  # fmt: skip
         assembly = load_assembly(
             out_dir, synth_warnings=result.warnings, source_root=root if sources else None, plain_ok=prepared.plain_ok
         )
@@ -265,6 +272,7 @@ def run(
             jobs=jobs,
             baseline=baseline,
             source_root=root if sources else None,
+            app_dir=app_dir,
             progress=progress,
             prepared=prepared,
         )

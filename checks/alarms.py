@@ -219,8 +219,8 @@ class Alarms(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"
     tags = ["cloudwatch", "observability"]
     remediation = (
-        "Pass treat_missing_data=cloudwatch.TreatMissingData.BREACHING (or NOT_BREACHING), call "
-        "alarm.add_alarm_action(cw_actions.SnsAction(topic)), and alarm on the metric the name says."
+        "Set `treat_missing_data`, call `alarm.add_alarm_action(cw_actions.SnsAction(topic))`, watch the metric "
+        "named."
     )
     config_spec = {
         "require-treat-missing-data": {"type": "boolean", "default": True, "help": "report alarms without it"},
@@ -259,13 +259,15 @@ class Alarms(AuditRule):
             props = properties(res)
             here: list[str | int] = ["Resources", lid, "Properties"]
             if self.config["require-treat-missing-data"] and "TreatMissingData" not in props:
-                out.append(self.finding(here, "Alarm has no TreatMissingData; set treat_missing_data"))
+                out.append(self.finding(here, "Alarm has no TreatMissingData; set `treat_missing_data="
+                                              "cloudwatch.TreatMissingData.BREACHING` (or NOT_BREACHING)"))
             if self.config["require-actions"] and not idx.referrers.get(lid):
                 if not has_action(props):
-                    out.append(self.finding(here, "Alarm has no action; add_alarm_action(SnsAction(topic))"))
+                    out.append(self.finding(here, "Alarm has no action; call "
+                                                      "`alarm.add_alarm_action(cw_actions.SnsAction(topic))`"))
                 elif is_false(props.get("ActionsEnabled")):
                     out.append(self.finding([*here, "ActionsEnabled"], "Alarm's actions are disabled, so it notifies "
-                                                                       "nobody; set actions_enabled=True"))
+                                                                       "nobody; set `actions_enabled=True`"))
             mismatch = self._mismatch(props, topics)
             if mismatch:
                 out.append(self.finding([*here, "Metrics" if "Metrics" in props else "MetricName"], mismatch))
@@ -302,7 +304,7 @@ class Alarms(AuditRule):
             return None
         what = ", ".join(f"{n} {word}{'s' if n > 1 else ''}" for word, n in counts.items())
         return AssemblyMatch(st.name, ["Resources"], f"Stack has {what} and no alarm that notifies; add a "
-                                                     "cloudwatch.Alarm with an SnsAction")
+                                                     "`cloudwatch.Alarm` with an SnsAction")
 
     @staticmethod
     def _mismatch(props: Mapping[str, Any], topics: dict[str, tuple[str, ...]]) -> str | None:

@@ -140,8 +140,8 @@ class AlbTls(AuditRule):
     source_url = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html"
     tags = ["elbv2", "cloudfront", "tls", "networking"]
     remediation = (
-        "Use an HTTPS listener with ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS plus alb.add_redirect(), "
-        "and viewer_protocol_policy=REDIRECT_TO_HTTPS with minimum_protocol_version=TLS_V1_2_2021."
+        "HTTPS listeners: `ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS`; HTTP: `alb.add_redirect()`; "
+        "CloudFront: HTTPS only."
     )
     config_spec = {
         "min-tls": {
@@ -187,13 +187,13 @@ class AlbTls(AuditRule):
             if self._redirects_or_answers(props.get("DefaultActions")):
                 return []
             return [self.finding([*here, "DefaultActions"],
-                                 "HTTP listener serves plain HTTP; redirect it to HTTPS (alb.add_redirect())")]
+                                 "HTTP listener serves plain HTTP; redirect it to HTTPS with `alb.add_redirect()`")]
         if protocol not in SECURE_PROTOCOLS:
             return []  # TCP/UDP pass-through: TLS, if any, ends at the target
         out = []
         certs = props.get("Certificates")
         if certs is None or (isinstance(certs, list) and not certs):
-            out.append(self.finding(here, f"{protocol} listener has no certificate; add certificates=[...]"))
+            out.append(self.finding(here, f"{protocol} listener has no certificate; pass `certificates=[certificate]`"))
         policy = literal(props.get("SslPolicy", ELB_API_DEFAULT_POLICY))
         if isinstance(policy, str) and policy not in self.config["allowed-ssl-policies"]:
             floor = elb_policy_floor(policy)
@@ -202,8 +202,8 @@ class AlbTls(AuditRule):
                 where = [*here, "SslPolicy"] if "SslPolicy" in props else here
                 unset = "" if "SslPolicy" in props else " (unset: ELB's default)"
                 minimum = self.config["min-tls"]
-                out.append(self.finding(where, f"SSL policy {policy}{unset} accepts {floor}; use "
-                                               f"ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS ({minimum}+)"))
+                out.append(self.finding(where, f"SSL policy {policy}{unset} allows {floor}, under {minimum}; "
+                                               "set `ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS`"))
         return out
 
     @staticmethod
@@ -247,7 +247,8 @@ class AlbTls(AuditRule):
         for path, behavior in behaviors:
             if isinstance(behavior, Mapping) and literal(behavior.get("ViewerProtocolPolicy")) == "allow-all":
                 out.append(self.finding([*path, "ViewerProtocolPolicy"],
-                                        "CloudFront behavior allows plain HTTP; use REDIRECT_TO_HTTPS or HTTPS_ONLY"))
+                                        "CloudFront allows plain HTTP; set `viewer_protocol_policy="
+                                        "cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS`"))
         cert = config.get("ViewerCertificate")
         if isinstance(cert, Mapping) and ("AcmCertificateArn" in cert or "IamCertificateId" in cert):
             version = literal(cert.get("MinimumProtocolVersion", CLOUDFRONT_DEFAULT_POLICY))
@@ -258,7 +259,7 @@ class AlbTls(AuditRule):
                 where = [*here, "ViewerCertificate"]
                 if "MinimumProtocolVersion" in cert:
                     where.append("MinimumProtocolVersion")
-                out.append(self.finding(where, f"CloudFront security policy {version} is older than {wanted}; set "
-                                               f"minimum_protocol_version=SecurityPolicyProtocol.TLS_V1_2_2021"))
+                out.append(self.finding(where, f"CloudFront allows {version}, older than {wanted}; set "
+                                               "`minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021`"))
         return out
 

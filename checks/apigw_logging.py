@@ -89,8 +89,8 @@ class ApigwLogging(AuditRule):
     source_url = "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html"
     tags = ["apigateway", "observability", "throttling"]
     remediation = (
-        "Set access_log_destination, logging_level=MethodLoggingLevel.INFO, metrics_enabled=True, "
-        "throttling_rate_limit and throttling_burst_limit in the RestApi's deploy_options."
+        "Set access logs, `logging_level`, `metrics_enabled=True` and throttling in the RestApi's "
+        "`deploy_options`."
     )
     config_spec = {
         "require-access-logs": {"type": "boolean", "default": True, "help": "report stages without access logs"},
@@ -127,7 +127,7 @@ class ApigwLogging(AuditRule):
                 settings = properties(res).get("AccessLogSettings")
                 if not is_cdk_helper(lid, res) and not self._has_destination(settings):
                     out.append(self.finding(["Resources", lid, "Properties"],
-                                            "Stage has no access logs; set access_log_settings"))
+                                            "Stage has no access logs; set `access_log_settings`"))
         return out
 
     @staticmethod
@@ -148,7 +148,7 @@ class ApigwLogging(AuditRule):
         """``stage``: Stage properties or a StageDescription; ``owner``: where RestApiId/StageName live."""
         out: list[RuleMatch] = []
         if self.config["require-access-logs"] and not self._has_destination(stage.get("AccessLogSetting")):
-            out.append(self.finding(here, "Stage has no access logs; set access_log_destination"))
+            out.append(self.finding(here, "Stage has no access logs; set `access_log_destination` in `deploy_options`"))
         settings = stage.get("MethodSettings", [])
         if not isinstance(settings, list):
             return out  # an intrinsic: unknown at synth time
@@ -164,17 +164,19 @@ class ApigwLogging(AuditRule):
             (lv := literal(s.get("LoggingLevel"))) is UNKNOWN or (isinstance(lv, str) and lv.upper() in levels)
             for s in overall if "LoggingLevel" in s
         ):
-            out.append(self.finding(here, "Stage has no execution logging; set logging_level=MethodLoggingLevel.INFO"))
+            out.append(self.finding(here, "Stage has no execution logs; set "
+                                          "`logging_level=apigw.MethodLoggingLevel.INFO`"))
         if self.config["require-metrics"] and not any(
             is_true(s.get("MetricsEnabled")) or literal(s.get("MetricsEnabled")) is UNKNOWN
             for s in overall if "MetricsEnabled" in s
         ):
-            out.append(self.finding(here, "Stage has no CloudWatch metrics; set metrics_enabled=True"))
+            out.append(self.finding(here, "Stage has no CloudWatch metrics; set `metrics_enabled=True`"))
         throttled = any(k in s for s in [*overall, *entries] for k in _THROTTLE_KEYS)
         if self.config["require-throttling"] and not throttled and not self._usage_plan_throttles(
             idx, owner, stage_lid
         ):
-            out.append(self.finding(here, "Stage has no throttling; set throttling_rate_limit and burst limit"))
+            out.append(self.finding(here, "Stage has no throttling; set `throttling_rate_limit` and "
+                                          "`throttling_burst_limit`"))
         return out
 
     @staticmethod

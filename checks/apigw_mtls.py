@@ -82,6 +82,11 @@ class ApigwMtls(AuditRule):
         domain_name="pay.example.com", certificate=cert, security_policy=apigw.SecurityPolicy.TLS_1_2,
         mtls=apigw.MTLSConfig(bucket=truststore_bucket, key="truststore.pem")))
     ```
+    ```ts
+    new apigw.RestApi(this, 'Payments', { disableExecuteApiEndpoint: true, domainName: {
+      domainName: 'pay.example.com', certificate: cert, securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      mtls: { bucket: truststoreBucket, key: 'truststore.pem' } } });
+    ```
 
     ## Options
     - `select` (string, default `marked`; production profile `all`): which APIs need mTLS —
@@ -109,8 +114,8 @@ class ApigwMtls(AuditRule):
     source_url = "https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-mutual-tls.html"
     tags = ["apigateway", "tls", "authentication"]
     remediation = (
-        "Pass domain_name=apigw.DomainNameOptions(..., mtls=apigw.MTLSConfig(bucket=b, key=k), "
-        "security_policy=apigw.SecurityPolicy.TLS_1_2) and disable_execute_api_endpoint=True."
+        "Use a custom domain with `mtls=apigw.MTLSConfig(bucket=b, key=k)` and set "
+        "`disable_execute_api_endpoint=True`."
     )
     config_spec = {
         "select": {
@@ -154,16 +159,16 @@ class ApigwMtls(AuditRule):
             here: list[str | int] = ["Resources", lid]
             domains = domains_of.get(lid, [])
             if not domains:
-                out.append(self.finding(here, "REST API has no custom domain mapped to it; serve it through a "
-                                              "domain with mutual TLS"))
+                out.append(self.finding(here, "REST API has no custom domain; serve it on one with "
+                                              "`mtls=apigw.MTLSConfig(bucket=b, key=k)`"))
             for domain in sorted({d for d in domains if d} - judged):
                 judged.add(domain)
                 out.extend(self._check_domain(idx, domain))
             disable = properties(res).get("DisableExecuteApiEndpoint")
             if not is_true(disable) and literal(disable) is not UNKNOWN:
                 path = [*here, "Properties", "DisableExecuteApiEndpoint"] if disable is not None else here
-                out.append(self.finding(path, "Default execute-api endpoint is enabled and bypasses mTLS; set "
-                                              "disable_execute_api_endpoint=True"))
+                out.append(self.finding(path, "Default execute-api endpoint bypasses mTLS; set "
+                                              "`disable_execute_api_endpoint=True`"))
         return out
 
     def _selected(self, res: Mapping[str, Any], serves_browsers: bool) -> bool:
@@ -192,8 +197,8 @@ class ApigwMtls(AuditRule):
         # an intrinsic in place of the whole block (Fn::If) is unknown: stay silent
         if mtls is None or (isinstance(mtls, Mapping) and mtls.get("TruststoreUri") is None and "Fn::If" not in mtls):
             path = [*here, "Properties", "MutualTlsAuthentication"] if mtls is not None else here
-            out.append(self.finding(path, "Custom domain has no mTLS truststore; set mtls=apigw.MTLSConfig("
-                                          "bucket=..., key=...)"))
+            out.append(self.finding(path, "Custom domain has no mTLS truststore; set `mtls=apigw.MTLSConfig("
+                                          "bucket=truststore, key=\"truststore.pem\")`"))
         wanted = self.config["security-policy"]
         if res.get("Type") == "AWS::ApiGatewayV2::DomainName":
             configs = props.get("DomainNameConfigurations")
@@ -210,5 +215,6 @@ class ApigwMtls(AuditRule):
                 continue
             shown = f"is {policy}" if policy is not None else "is not set (TLS_1_0 allowed)"
             out.append(self.finding(path if value is not None else here,
-                                    f"Custom domain security policy {shown}; set security_policy to {wanted}"))
+                                    f"Custom domain security policy {shown}; set "
+                                    f"`security_policy=apigw.SecurityPolicy.{wanted}`"))
         return out

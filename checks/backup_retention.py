@@ -17,10 +17,10 @@ DEFAULT_RDS_RETENTION = 1  # what CloudFormation applies when BackupRetentionPer
 #: DocumentDB and Neptune clusters keep automated backups like RDS clusters (default 1 day too);
 #: the value is the CDK (Python) argument that sets the retention
 DOC_GRAPH_CLUSTERS = {
-    "AWS::DocDB::DBCluster": "backup=docdb.BackupProps(retention=Duration.days({days}))",
-    "AWS::Neptune::DBCluster": "backup_retention=Duration.days({days})",
+    "AWS::DocDB::DBCluster": "`backup=docdb.BackupProps(retention=Duration.days({days}))`",
+    "AWS::Neptune::DBCluster": "`backup_retention=Duration.days({days})`",
 }
-RDS_FIX = "backup_retention=Duration.days({days})"
+RDS_FIX = "`backup_retention=Duration.days({days})`"
 
 
 class BackupRetention(AuditRule):
@@ -55,6 +55,11 @@ class BackupRetention(AuditRule):
     dynamodb.Table(self, "Orders", partition_key=key, point_in_time_recovery_specification=
                    dynamodb.PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True))
     ```
+    ```ts
+    new rds.DatabaseInstance(this, 'Db', { engine, vpc, backupRetention: Duration.days(35) });
+    new dynamodb.Table(this, 'Orders', { partitionKey: key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } });
+    ```
 
     ## Options
     - `min-days` (integer, default 7; production profile 35): the shortest backup
@@ -78,8 +83,8 @@ class BackupRetention(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html"
     tags = ["rds", "docdb", "neptune", "dynamodb", "backup", "resilience"]
     remediation = (
-        "Set backup_retention=Duration.days(N) on RDS, point_in_time_recovery_specification="
-        "PointInTimeRecoverySpecification(point_in_time_recovery_enabled=True) on DynamoDB tables."
+        "Set `backup_retention=Duration.days(N)` (N at least min-days) on databases; turn on DynamoDB "
+        "point-in-time recovery."
     )
     config_spec = {
         "min-days": {
@@ -159,12 +164,12 @@ class BackupRetention(AuditRule):
             if period is not None and period < min_days:
                 path = [*props_path, "PointInTimeRecoverySpecification", "RecoveryPeriodInDays"]
                 return [self.finding(path, f"Point-in-time recovery keeps {period} days, under {min_days}; "
-                                           "raise recovery_period_in_days")]
+                                           "raise `recovery_period_in_days`")]
             return []
         if not self.config["require-dynamodb-pitr"] or (enabled is not None and literal(enabled) is UNKNOWN):
             return []
-        return [self.finding(here, "DynamoDB point-in-time recovery is off; enable it with "
-                                   "point_in_time_recovery_specification")]
+        return [self.finding(here, "Table has no point-in-time recovery; set `point_in_time_recovery_"
+                                   "enabled=True` in `point_in_time_recovery_specification`")]
 
     def _plan(self, lid: str, props: Mapping[str, Any], min_days: int) -> list[RuleMatch]:
         plan = props.get("BackupPlan")
@@ -177,5 +182,5 @@ class BackupRetention(AuditRule):
                 path: list[str | int] = ["Resources", lid, "Properties", "BackupPlan", "BackupPlanRule", i,
                                          "Lifecycle", "DeleteAfterDays"]
                 out.append(self.finding(path, f"Backup rule deletes recovery points after {days} days, under "
-                                              f"{min_days}; raise delete_after"))
+                                              f"{min_days}; raise `delete_after`"))
         return out

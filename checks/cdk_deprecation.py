@@ -145,7 +145,7 @@ class CdkDeprecation(AuditRule):
     description = "jsii deprecation warnings printed by cdk synth, located at the construct where possible."
     source_url = "https://docs.aws.amazon.com/cdk/v2/guide/deprecated-apis.html"
     tags = ["cdk", "deprecation"]
-    remediation = "Move to the replacement the warning names (e.g. log_group= instead of log_retention=)."
+    remediation = "Move to the replacement the warning names (e.g. `log_group` instead of `log_retention`)."
 
     def match_assembly(self, assembly: Assembly) -> list[AssemblyMatch]:
         out: list[AssemblyMatch] = []

@@ -42,7 +42,7 @@ class CdkError(AuditRule):
     description = "aws:cdk:error annotations in the cloud assembly, located at their construct."
     source_url = "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/Annotations.html"
     tags = ["cdk", "annotations"]
-    remediation = "Fix the construct the error names; cdk synth must pass without --ignore-errors."
+    remediation = "Fix the construct the error names; `cdk synth` must pass without `--ignore-errors`."
 
     def match_assembly(self, assembly: Assembly) -> list[AssemblyMatch]:
         return annotation_matches(assembly, "error")

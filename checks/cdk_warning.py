@@ -47,7 +47,7 @@ class CdkWarning(AuditRule):
     source_url = "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk/Annotations.html"
     tags = ["cdk", "annotations"]
     remediation = (
-        "Fix what the warning says, or acknowledge it with Annotations.of(c).acknowledge_warning(id, reason)."
+        "Fix what the warning says, or acknowledge it: `Annotations.of(c).acknowledge_warning(id, reason)`."
     )
 
     def match_assembly(self, assembly: Assembly) -> list[AssemblyMatch]:

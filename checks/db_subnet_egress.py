@@ -140,8 +140,8 @@ class DbSubnetEgress(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html"
     tags = ["rds", "elasticache", "redshift", "vpc", "networking"]
     remediation = (
-        "Place the database in isolated subnets: vpc_subnets=ec2.SubnetSelection("
-        "subnet_type=ec2.SubnetType.PRIVATE_ISOLATED), and leave publicly_accessible unset."
+        "Place the database in isolated subnets: `vpc_subnets=ec2.SubnetSelection("
+        "subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)`."
     )
     config_spec = {
         "egress-kinds": {
@@ -177,7 +177,7 @@ class DbSubnetEgress(AuditRule):
             for lid, res in idx.of_type(*PUBLIC_ACCESS_TYPES):
                 if not is_cdk_helper(lid, res) and is_true(properties(res).get("PubliclyAccessible")):
                     out.append(self.finding(["Resources", lid, "Properties", "PubliclyAccessible"],
-                                            "Database is publicly accessible; remove publicly_accessible=True "
+                                            "Database is publicly accessible; drop `publicly_accessible=True` "
                                             "and reach it from inside the VPC"))
         return out
 

@@ -80,7 +80,7 @@ class DynamodbResilience(AuditRule):
     )
     source_url = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GlobalTables.html"
     tags = ["dynamodb", "resilience"]
-    remediation = "Use dynamodb.TableV2(..., replicas=[dynamodb.ReplicaTableProps(region=...)])."
+    remediation = "Use `dynamodb.TableV2` with `replicas=[dynamodb.ReplicaTableProps(region=\"us-west-2\")]`."
     config_spec = {
         "replicated-tables": {
             "type": "list",
@@ -117,13 +117,13 @@ class DynamodbResilience(AuditRule):
                     if isinstance(replicas, list) and len(replicas) < need:
                         out.append(self.finding([*here, "Replicas"],
                                                 f"Global table spans {len(replicas)} region(s), {need} required; "
-                                                "add replicas"))
+                                                "add `replicas=[dynamodb.ReplicaTableProps(region=r)]`"))
                 else:
                     regions = 1 + sum(1 for _ in idx.referring(lid, CDK_REPLICA))
                     if regions < need:
                         out.append(self.finding(["Resources", lid],
-                                                f"Table needs replicas in {need} regions; use dynamodb.TableV2 "
-                                                "with replicas=[...]"))
+                                                f"Table needs replicas in {need} regions; use `dynamodb.TableV2` "
+                                                "with `replicas=[dynamodb.ReplicaTableProps(region=r)]`"))
             if self.config["check-pitr"]:
                 out.extend(self._pitr(here, props, is_global))
         return out
@@ -134,7 +134,8 @@ class DynamodbResilience(AuditRule):
         return any(re.search(p, c) for p in self.config["replicated-tables"] if p for c in candidates if c)
 
     def _pitr(self, here: list[str | int], props: Mapping[str, Any], is_global: bool) -> list[RuleMatch]:
-        message = "Point-in-time recovery is off; enable point_in_time_recovery_specification"
+        message = ("Table has no point-in-time recovery; set `point_in_time_recovery_enabled=True` in "
+                   "`point_in_time_recovery_specification`")
         if not is_global:
             on = _pitr_on(props.get("PointInTimeRecoverySpecification"))
             return [self.finding(here, message)] if on is False else []

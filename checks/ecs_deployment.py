@@ -79,8 +79,8 @@ class EcsDeployment(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html"
     tags = ["ecs", "deployment", "iam"]
     remediation = (
-        "Set circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True) and "
-        "health_check_grace_period; give the task definition its own task_role and execution_role."
+        "Set `circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True)` and `health_check_grace_period`; "
+        "split the two roles."
     )
     config_spec = {
         "require-circuit-breaker": {
@@ -116,7 +116,7 @@ class EcsDeployment(AuditRule):
                 if same is not None and same == sub_text(task):
                     out.append(self.finding(["Resources", lid, "Properties", "TaskRoleArn"],
                                             "Task role is also the execution role; give the task definition its "
-                                            "own task_role"))
+                                            "own `task_role`"))
         return out
 
     def _service(self, lid: str, props: Mapping[str, Any]) -> list[RuleMatch]:
@@ -130,15 +130,15 @@ class EcsDeployment(AuditRule):
             self._rolls_back(config.get("DeploymentCircuitBreaker")) or self._rolls_back(config.get("Alarms"))
         ):
             out.append(self.finding([*here, "DeploymentConfiguration"] if config else here,
-                                    "Service has no deployment circuit breaker with rollback; set circuit_breaker="
-                                    "ecs.DeploymentCircuitBreaker(enable=True, rollback=True)"))
+                                    "Service deployments do not roll back; set `circuit_breaker="
+                                    "ecs.DeploymentCircuitBreaker(rollback=True)`"))
         # a non-empty list, or an intrinsic (Fn::If) that may be one
         if self.config["require-grace-period"] and props.get("LoadBalancers") and (
             "HealthCheckGracePeriodSeconds" not in props
         ):
             out.append(self.finding([*here, "LoadBalancers"],
                                     "Service behind a load balancer has no health-check grace period; set "
-                                    "health_check_grace_period"))
+                                    "`health_check_grace_period=Duration.seconds(60)`"))
         return out
 
     @staticmethod

@@ -101,7 +101,7 @@ class EcsTaskSize(AuditRule):
     )
     source_url = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html"
     tags = ["ecs", "fargate", "compute", "capacity"]
-    remediation = "Pass cpu= and memory_limit_mib= at least the minimums to the ECS task definition."
+    remediation = "Pass `cpu` and `memory_limit_mib` of at least the minimums to the ECS task definition."
     config_spec = {
         "min-cpu": {
             "type": "integer",
@@ -145,7 +145,7 @@ class EcsTaskSize(AuditRule):
                 continue
             size = f"{cpu if cpu is not None else '?'} CPU units / {memory if memory is not None else '?'} MiB"
             fix = ", ".join(
-                f for f, low in ((f"cpu={min_cpu}", low_cpu), (f"memory_limit_mib={min_memory}", low_memory)) if low
+                f for f, low in ((f"`cpu={min_cpu}`", low_cpu), (f"`memory_limit_mib={min_memory}`", low_memory)) if low
             )
             at = "Cpu" if low_cpu else "Memory"
             out.append(self.finding(["Resources", lid, "Properties", at],

@@ -89,8 +89,8 @@ def _fragments(value: Any) -> Iterator[str]:
 
 def _output_fix(found: list[tuple[str, str]]) -> str:
     kinds = {k for k, _ in found}
-    fixes = [f for k, f in (("region", "Stack.of(self).region (Aws.REGION)"),
-                            ("account", "Stack.of(self).account (Aws.ACCOUNT_ID)")) if k in kinds]
+    fixes = [f for k, f in (("region", "`Stack.of(self).region` (`Aws.REGION`)"),
+                            ("account", "`Stack.of(self).account` (`Aws.ACCOUNT_ID`)")) if k in kinds]
     return " / ".join(fixes)
 
 
@@ -194,8 +194,8 @@ class HardcodedEnv(AuditRule):
     source_url = "https://docs.aws.amazon.com/cdk/v2/guide/environments.html"
     tags = ["portability", "environments"]
     remediation = (
-        "Build ARNs with Stack.of(self).format_arn(...) or Aws.ACCOUNT_ID/Aws.REGION, or give the "
-        "stack an explicit env=cdk.Environment(account=..., region=...)."
+        "Build ARNs with `Stack.of(self).format_arn(...)` or `Aws.ACCOUNT_ID`/`Aws.REGION`, or give the "
+        "stack an `env`."
     )
     config_spec = {
         "allowed-accounts": {
@@ -244,8 +244,8 @@ class HardcodedEnv(AuditRule):
             bad = sorted({(k, v) for k, v in found if k in judged and v not in ok[k]})
             if bad:
                 what = ", ".join(f"{k} {v}" for k, v in bad)
-                fix = _output_fix(bad) if output else "AWS::AccountId/AWS::Region (format_arn, Aws.ACCOUNT_ID)"
-                out.append(AssemblyMatch(st.name, path, f"Literal {what}; use {fix} or allow-list it"))
+                fix = _output_fix(bad) if output else "`Stack.of(self).format_arn(...)` or `Aws.ACCOUNT_ID`"
+                out.append(AssemblyMatch(st.name, path, f"Literal {what}; use {fix}, or allow-list it"))
 
         for lid, res in st.resources.items():
             if not isinstance(res, Mapping) or not isinstance(res.get("Type"), str) or is_cdk_helper(str(lid), res):

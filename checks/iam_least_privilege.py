@@ -115,8 +115,8 @@ class IamLeastPrivilege(AuditRule):
     source_url = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
     tags = ["iam", "security"]
     remediation = (
-        "Use the construct's grant_* methods, or list the exact actions and resource ARNs in "
-        "iam.PolicyStatement(actions=[...], resources=[...])."
+        "Grant with `bucket.grant_read(fn)`, or `iam.PolicyStatement(actions=[...], resources=[...])` "
+        "naming exact ARNs."
     )
     config_spec = {
         "allowed-actions": {
@@ -235,8 +235,8 @@ class IamLeastPrivilege(AuditRule):
             return None
         shown = ", ".join(writes[:4]) + (f" (+{len(writes) - 4} more)" if len(writes) > 4 else "")
         if buckets:
-            return f"Allows write actions {shown} on every S3 bucket; scope Resource to the bucket ARNs"
-        return f"Allows write actions {shown} on every resource; scope Resource to ARNs"
+            return f"Allows write actions {shown} on every S3 bucket; list the bucket ARNs in `resources=[...]`"
+        return f"Allows write actions {shown} on every resource; list ARNs in `resources=[...]`"
 
     def _managed(self, lid: str, res: Mapping[str, Any]) -> list[RuleMatch]:
         arns = properties(res).get("ManagedPolicyArns")

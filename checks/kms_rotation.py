@@ -49,7 +49,7 @@ class KmsRotation(PropertyRule):
     description = "AWS::KMS::Key resources that can rotate (symmetric, KMS-generated) need EnableKeyRotation: true."
     source_url = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
     tags = ["kms", "security", "encryption"]
-    remediation = "Pass enable_key_rotation=True to kms.Key."
+    remediation = "Pass `enable_key_rotation=True` to kms.Key."
     config_spec = {
         "max-rotation-days": {
             "type": "integer",
@@ -68,11 +68,11 @@ class KmsRotation(PropertyRule):
         Expect("Properties.Origin", one_of(None, "AWS_KMS")),
     )
     expects = (
-        Expect("Properties.EnableKeyRotation", one_of(True), "KMS key does not rotate; set enable_key_rotation=True"),
+        Expect("Properties.EnableKeyRotation", one_of(True), "KMS key does not rotate; set `enable_key_rotation=True`"),
         Expect(
             "Properties.RotationPeriodInDays",
             at_most("max-rotation-days"),
-            "KMS key rotates every {value} days (max {config[max-rotation-days]}); shorten rotation_period",
+            "KMS key rotates every {value} days (max {config[max-rotation-days]}); shorten `rotation_period`",
         ),
     )
     first_failure_only = True  # a key that does not rotate has no period to judge

@@ -90,8 +90,8 @@ class LambdaConfig(AuditRule):
     source_url = "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
     tags = ["lambda", "resilience", "observability"]
     remediation = (
-        "Pass timeout=Duration.seconds(N), memory_size=N, dead_letter_queue_enabled=True (or "
-        "on_failure=destination) and tracing=lambda_.Tracing.ACTIVE to lambda_.Function."
+        "Set `timeout=Duration.seconds(N)`, `memory_size=N`, `dead_letter_queue_enabled=True`, "
+        "`tracing=lambda_.Tracing.ACTIVE`."
     )
     config_spec = {
         "require-size": {
@@ -132,16 +132,17 @@ class LambdaConfig(AuditRule):
             here: list[str | int] = ["Resources", lid, "Properties"]
             missing = [k for k in ("Timeout", "MemorySize") if k not in props and self.config["require-size"]]
             if missing:
-                fixes = " and ".join({"Timeout": "timeout=", "MemorySize": "memory_size="}[k] for k in missing)
+                fixes = " and ".join({"Timeout": "`timeout=Duration.seconds(N)`",
+                                     "MemorySize": "`memory_size=N`"}[k] for k in missing)
                 out.append(self.finding(here, f"Function has no explicit {' or '.join(missing)}; set {fixes}"))
             if lid in async_fns and lid not in on_failure and not self._has_dlq(props):
-                out.append(self.finding(here, "Function is invoked asynchronously but failed events are dropped; "
-                                              "set dead_letter_queue_enabled=True or on_failure="))
+                out.append(self.finding(here, "Function drops failed async events; set "
+                                              "`dead_letter_queue_enabled=True` or `on_failure=destination`"))
             if self.config["require-tracing"]:
                 tracing = props.get("TracingConfig")
                 mode = literal(tracing.get("Mode")) if isinstance(tracing, Mapping) else literal(tracing)
                 if mode is not UNKNOWN and mode != "Active":
-                    out.append(self.finding(here, "Function is not traced; set tracing=lambda_.Tracing.ACTIVE"))
+                    out.append(self.finding(here, "Function is not traced; set `tracing=lambda_.Tracing.ACTIVE`"))
         return out
 
     @staticmethod

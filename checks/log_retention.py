@@ -63,6 +63,11 @@ class LogRetention(AuditRule):
     _lambda.Function(self, "Handler", runtime=_lambda.Runtime.PYTHON_3_12, handler="index.handler",
                      code=code, log_group=group)
     ```
+    ```ts
+    const group = new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    new lambda.Function(this, 'Handler', { runtime: lambda.Runtime.PYTHON_3_12, handler: 'index.handler',
+      code, logGroup: group });
+    ```
 
     ## Options
     - `min-days` (integer, default 365; development profile 30): the shortest retention allowed.
@@ -92,8 +97,7 @@ class LogRetention(AuditRule):
     )
     tags = ["logs", "lambda", "observability"]
     remediation = (
-        "Pass log_group=logs.LogGroup(self, 'Logs', retention=logs.RetentionDays.ONE_YEAR) to the "
-        "function, or retention= at least min-days to logs.LogGroup."
+        "Pass `log_group=logs.LogGroup(self, \"Logs\", retention=logs.RetentionDays.ONE_YEAR)` to the function."
     )
     config_spec = {
         "min-days": {
@@ -127,11 +131,11 @@ class LogRetention(AuditRule):
             retention = properties(res).get("RetentionInDays")
             days = as_int(retention)
             if retention is None and self.config["require-explicit"]:
-                out.append(self.finding(["Resources", lid], "Log group has no retention (kept forever); set "
-                                                            "retention=logs.RetentionDays..."))
+                out.append(self.finding(["Resources", lid], "Log group keeps logs forever; set "
+                                                            "`retention=logs.RetentionDays.ONE_YEAR`"))
             elif days is not None and days < min_days:
                 out.append(self.finding(["Resources", lid, "Properties", "RetentionInDays"],
-                                        f"Log group keeps logs {days} days, under {min_days}; raise retention"))
+                                        f"Log group keeps logs {days} days, under {min_days}; raise `retention`"))
 
         owner: dict[str, str] = {}  # group name text -> function (helpers too: their groups are theirs)
         functions = list(idx.of_type(FUNCTION))
@@ -169,9 +173,9 @@ class LogRetention(AuditRule):
                 continue
             if self._has_logging_group(idx, properties(res)):
                 continue
-            out.append(self.finding(["Resources", lid], "Function has no log group, so its logs are kept "
-                                                        "forever by default; pass log_group=logs.LogGroup("
-                                                        "..., retention=...)"))
+            out.append(self.finding(["Resources", lid], "Function logs never expire; pass `log_group=logs."
+                                                        "LogGroup(self, \"Logs\", retention=logs.RetentionDays."
+                                                        "ONE_YEAR)`"))
         return out
 
     @staticmethod
@@ -190,5 +194,5 @@ class LogRetention(AuditRule):
         days = as_int(properties(res).get("RetentionInDays"))
         if days is None or days >= min_days:
             return []
-        return [self.finding(path, f"Log retention keeps logs {days} days, under {min_days}; use "
-                                   "log_group=logs.LogGroup(..., retention=...) with a longer retention")]
+        return [self.finding(path, f"Function logs kept {days} days, under {min_days}; pass "
+                                   "`log_group=logs.LogGroup(self, \"Logs\", retention=...)`")]

@@ -57,6 +57,12 @@ class NatRoutes(AuditRule):
         ec2.SubnetConfiguration(name="app", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
     ])
     ```
+    ```ts
+    const vpc = new ec2.Vpc(this, 'Vpc', { natGateways: 1, subnetConfiguration: [
+      { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+      { name: 'app', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    ] });
+    ```
 
     ## Options
     - `check-unused-nat` (boolean, default true): also report NAT gateways and NAT
@@ -80,8 +86,8 @@ class NatRoutes(AuditRule):
     source_url = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html"
     tags = ["ec2", "vpc", "networking"]
     remediation = (
-        "Use ec2.Vpc(..., nat_gateways=N) with PRIVATE_WITH_EGRESS subnets, or add a "
-        "CfnRoute(destination_cidr_block='0.0.0.0/0', nat_gateway_id=nat.ref) to the subnet's table."
+        "Use `ec2.Vpc(self, \"Vpc\", nat_gateways=1)` with PRIVATE_WITH_EGRESS subnets, or route 0.0.0.0/0 to "
+        "a NAT."
     )
     config_spec = {
         "check-unused-nat": {

@@ -126,8 +126,8 @@ class PlaceholderImage(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-considerations.html"
     tags = ["ecs", "containers", "deployment"]
     remediation = (
-        "Use ecs.ContainerImage.from_ecr_repository(repo, tag=VERSION) (or from_asset) and pass "
-        "health_check=ecs.HealthCheck(command=[...]) to add_container."
+        "Use `ecs.ContainerImage.from_ecr_repository(repo, \"1.4.2\")` and pass "
+        "`health_check=ecs.HealthCheck(command=[...])`."
     )
     config_spec = {
         "placeholder-images": {
@@ -186,7 +186,7 @@ class PlaceholderImage(AuditRule):
                 if (self.config["require-health-check"] and essential is not UNKNOWN
                         and essential not in (False, "false") and "HealthCheck" not in container):
                     out.append(self.finding(here, f"{who} is essential but has no health check; pass "
-                                                  "health_check=ecs.HealthCheck(command=[...])"))
+                                                  "`health_check=ecs.HealthCheck(command=[...])`"))
         return out
 
     @staticmethod

@@ -85,7 +85,7 @@ class RdsEngineVersion(AuditRule):
     description = "EngineVersion must be a version (or major version) that exists for the Engine."
     source_url = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBEngineVersions.html"
     tags = ["rds", "aurora", "deployment"]
-    remediation = "Use a version constant, e.g. rds.PostgresEngineVersion.VER_17_6, instead of a made-up .of(...)."
+    remediation = "Use a version constant, e.g. `rds.PostgresEngineVersion.VER_17_6`, not a made-up `.of(...)`."
     config_spec = {
         "extra-versions": {
             "type": "list",

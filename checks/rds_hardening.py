@@ -99,8 +99,8 @@ class RdsHardening(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_BestPractices.html"
     tags = ["rds", "aurora", "security", "resilience"]
     remediation = (
-        "Pass storage_encrypted=True, enable_performance_insights=True, deletion_protection=True and "
-        "multi_az=True (or an Aurora reader) to the rds construct."
+        "Pass `storage_encrypted=True`, `enable_performance_insights=True`, `deletion_protection=True` and "
+        "`multi_az=True`."
     )
     config_spec = {
         "require-performance-insights": {
@@ -147,7 +147,7 @@ class RdsHardening(AuditRule):
             if (not is_cdk_helper(lid, res) and not any(k in props for k in _INHERITS)
                     and _flag(props, "StorageEncrypted") is False):
                 out.append(self.finding(["Resources", lid, "Properties", "StorageEncrypted"],
-                                        "Cluster storage is not encrypted; set storage_encrypted=True"))
+                                        "Cluster storage is not encrypted; set `storage_encrypted=True`"))
         return out
 
     def _cluster(self, lid: str, props: Mapping[str, Any], member_count: int) -> list[RuleMatch]:
@@ -157,13 +157,13 @@ class RdsHardening(AuditRule):
         inherits = any(k in props for k in _INHERITS)
         if not serverless_v1 and not inherits and _flag(props, "StorageEncrypted") is False:
             out.append(self.finding([*here, "StorageEncrypted"],
-                                    "Cluster storage is not encrypted; set storage_encrypted=True"))
+                                    "Cluster storage is not encrypted; set `storage_encrypted=True`"))
         # a Multi-AZ DB cluster (not Aurora) has no member instances: PI is the cluster's
         if (self.config["require-performance-insights"] and not _is_aurora(props)
                 and "DBClusterInstanceClass" in props and _flag(props, "PerformanceInsightsEnabled") is False):
-            out.append(self.finding(here, "Performance Insights is off; set enable_performance_insights=True"))
+            out.append(self.finding(here, "Performance Insights is off; set `enable_performance_insights=True`"))
         if self.config["require-deletion-protection"] and _flag(props, "DeletionProtection") is False:
-            out.append(self.finding(here, "Cluster has no deletion protection; set deletion_protection=True"))
+            out.append(self.finding(here, "Cluster has no deletion protection; set `deletion_protection=True`"))
         if (self.config["require-multi-az"] and _is_aurora(props) and not serverless_v1
                 and "DBClusterInstanceClass" not in props and member_count < 2):
             out.append(self.finding(["Resources", lid],
@@ -181,16 +181,16 @@ class RdsHardening(AuditRule):
             exempt = {str(c).lower() for c in self.config["exempt-instance-classes"]}
             if (klass is not UNKNOWN and str(klass).lower() not in exempt and cluster_pi is False
                     and _flag(props, "EnablePerformanceInsights") is False):
-                out.append(self.finding(here, "Performance Insights is off; set enable_performance_insights=True"))
+                out.append(self.finding(here, "Performance Insights is off; set `enable_performance_insights=True`"))
         if in_cluster:
             return out  # storage, deletion protection and availability belong to the cluster
         inherits = any(k in props for k in _INHERITS)
         if not inherits and _flag(props, "StorageEncrypted") is False:
             out.append(self.finding([*here, "StorageEncrypted"],
-                                    "Instance storage is not encrypted; set storage_encrypted=True"))
+                                    "Instance storage is not encrypted; set `storage_encrypted=True`"))
         if self.config["require-deletion-protection"] and _flag(props, "DeletionProtection") is False:
-            out.append(self.finding(here, "Instance has no deletion protection; set deletion_protection=True"))
+            out.append(self.finding(here, "Instance has no deletion protection; set `deletion_protection=True`"))
         replica = "SourceDBInstanceIdentifier" in props
         if self.config["require-multi-az"] and not replica and _flag(props, "MultiAZ") is False:
-            out.append(self.finding(here, "Instance is single-AZ; set multi_az=True"))
+            out.append(self.finding(here, "Instance is single-AZ; set `multi_az=True`"))
         return out

@@ -92,7 +92,7 @@ class RemovalPolicy(AuditRule):
     source_url = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html"
     tags = ["resilience", "lifecycle"]
     remediation = (
-        "Pass removal_policy=RemovalPolicy.RETAIN (production) or RemovalPolicy.DESTROY (development) "
+        "Pass `removal_policy=RemovalPolicy.RETAIN` (production) or `RemovalPolicy.DESTROY` (development) "
         "to the construct."
     )
     config_spec = {
@@ -145,7 +145,7 @@ class RemovalPolicy(AuditRule):
                 "Resources", lid]
             if mode == "destroy" and policy in _RETAINING:
                 out.append(self.finding(where, f"DeletionPolicy {policy} leaves it behind when the development "
-                                               "stack is deleted; use RemovalPolicy.DESTROY"))
+                                               "stack is deleted; use `RemovalPolicy.DESTROY`"))
             elif mode == "retain" and policy not in (*_RETAINING, "Snapshot"):
                 props = properties(res)
                 if str(res.get("Type")) == "AWS::RDS::DBInstance" and "DBClusterIdentifier" in props:
@@ -155,5 +155,5 @@ class RemovalPolicy(AuditRule):
                 if any(is_true(props.get(p)) for p in _PROTECTION):
                     continue
                 out.append(self.finding(where, f"DeletionPolicy {policy} deletes its data with the stack; use "
-                                               "removal_policy=RemovalPolicy.RETAIN"))
+                                               "`removal_policy=RemovalPolicy.RETAIN`"))
         return out

@@ -125,7 +125,7 @@ class RequiredTags(AuditRule):
     description = "Resources whose type takes tags (per the CloudFormation schemas) missing a required tag."
     source_url = "https://docs.aws.amazon.com/cdk/v2/guide/tagging.html"
     tags = ["tags", "governance", "cost"]
-    remediation = "Add the missing tags once for the whole app: cdk.Tags.of(app).add(key, value)."
+    remediation = "Add the missing tags once for the whole app: `cdk.Tags.of(app).add(key, value)`."
     aggregate = True
     config_spec = {
         "tags": {
@@ -157,5 +157,5 @@ class RequiredTags(AuditRule):
                 path: list[str | int] = ["Resources", lid, "Properties", prop] if prop in props else [
                     "Resources", lid]
                 out.append(self.finding(path, f"Missing required tag(s) {', '.join(missing)}; add them with "
-                                              "cdk.Tags.of(app).add(key, value)"))
+                                              "`cdk.Tags.of(app).add(key, value)`"))
         return out

@@ -201,8 +201,8 @@ class S3Hardening(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html"
     tags = ["s3", "security", "encryption"]
     remediation = (
-        "Pass encryption=s3.BucketEncryption.S3_MANAGED, block_public_access=s3.BlockPublicAccess.BLOCK_ALL, "
-        "enforce_ssl=True and versioned=True to s3.Bucket."
+        "Set `block_public_access=s3.BlockPublicAccess.BLOCK_ALL`, `enforce_ssl=True`, `versioned=True` and "
+        "an `encryption`."
     )
     config_spec = {
         "require-explicit-encryption": {
@@ -250,26 +250,28 @@ class S3Hardening(AuditRule):
             if not keys & secured:
                 gaps = next((partial[k] for k in sorted(keys) if k in partial), None)
                 out.append(self.finding(["Resources", lid], f"TLS-only policy does not cover {', '.join(gaps)}; "
-                                                            "set enforce_ssl=True" if gaps else
-                                                            "Bucket accepts plain HTTP; set enforce_ssl=True"))
+                                                            "set `enforce_ssl=True`" if gaps else
+                                                            "Bucket accepts plain HTTP; set `enforce_ssl=True`"))
             out.extend(self._versioning(here, props))
         return out
 
     def _encryption(self, here: list[str | int], props: Mapping[str, Any], is_log_target: bool) -> list[RuleMatch]:
         if "BucketEncryption" not in props:
             if self.config["require-explicit-encryption"]:
-                return [self.finding(here, "Bucket has no default encryption; set encryption=s3.BucketEncryption."
-                                           "S3_MANAGED or KMS")]
+                return [self.finding(here, "Bucket has no default encryption; set `encryption=s3.BucketEncryption."
+                                           "S3_MANAGED` or KMS")]
             return []
         algorithms = _algorithms(props)
         path = [*here, "BucketEncryption"]
         if UNKNOWN in algorithms:
             return []
         if not any(a in _SSE for a in algorithms):
-            return [self.finding(path, "Bucket default encryption names no known algorithm; use S3_MANAGED or KMS")]
+            return [self.finding(path, "Bucket encryption names no known algorithm; set "
+                                       "`encryption=s3.BucketEncryption.S3_MANAGED` or KMS")]
         kms = any(str(a).startswith("aws:kms") for a in algorithms)
         if self.config["kms-required"] and not is_log_target and not kms:
-            return [self.finding(path, "Bucket uses SSE-S3 where KMS is required; use s3.BucketEncryption.KMS")]
+            return [self.finding(path, "Bucket uses SSE-S3 where KMS is required; set "
+                                       "`encryption=s3.BucketEncryption.KMS`")]
         return []
 
     def _public_access(self, here: list[str | int], props: Mapping[str, Any]) -> list[RuleMatch]:
@@ -277,14 +279,15 @@ class S3Hardening(AuditRule):
         if pab is None:
             if self.config["require-explicit-public-access-block"]:
                 return [self.finding(here, "Bucket does not block public access; set "
-                                           "block_public_access=s3.BlockPublicAccess.BLOCK_ALL")]
+                                           "`block_public_access=s3.BlockPublicAccess.BLOCK_ALL`")]
             return []
         if not isinstance(pab, Mapping):
             return []  # an intrinsic: unknown at synth time
         open_keys = [k for k in _PAB_KEYS if literal(pab.get(k)) is not UNKNOWN and not is_true(pab.get(k))]
         if open_keys:
             return [self.finding([*here, "PublicAccessBlockConfiguration"],
-                                 f"Public access block leaves {', '.join(open_keys)} off; use BLOCK_ALL")]
+                                 f"Public access block leaves {', '.join(open_keys)} off; use "
+                                 "`s3.BlockPublicAccess.BLOCK_ALL`")]
         return []
 
     def _versioning(self, here: list[str | int], props: Mapping[str, Any]) -> list[RuleMatch]:
@@ -297,7 +300,7 @@ class S3Hardening(AuditRule):
             return []
         why = "it replicates" if replicates else "the profile requires it"
         path = [*here, "VersioningConfiguration"] if versioning is not None else here
-        return [self.finding(path, f"Bucket is not versioned but {why}; set versioned=True")]
+        return [self.finding(path, f"Bucket is not versioned but {why}; set `versioned=True`")]
 
     @staticmethod
     def _keys(lid: str, props: Mapping[str, Any]) -> set[str]:

@@ -138,6 +138,11 @@ class S3Replication(AuditRule):
     s3.Bucket(self, "Ledger", versioned=True,
               replication_rules=[s3.ReplicationRule(destination=replica, priority=1)])
     ```
+    ```ts
+    const replica = new s3.Bucket(this, 'LedgerReplica', { versioned: true, bucketName: 'ledger-replica' });
+    new s3.Bucket(this, 'Ledger', { versioned: true,
+      replicationRules: [{ destination: replica, priority: 1 }] });
+    ```
 
     ## Options
     - `select` (string, default `versioned`): which buckets must replicate — `versioned`,
@@ -163,8 +168,8 @@ class S3Replication(AuditRule):
     source_url = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html"
     tags = ["s3", "resilience", "backup"]
     remediation = (
-        "Pass replication_rules=[s3.ReplicationRule(destination=replica_bucket, priority=1)] "
-        "and versioned=True to s3.Bucket."
+        "Pass `replication_rules=[s3.ReplicationRule(destination=replica, priority=1)]` and `versioned=True` "
+        "to s3.Bucket."
     )
     config_spec = {
         "select": {
@@ -239,17 +244,18 @@ class S3Replication(AuditRule):
         status = literal(versioning.get("Status")) if isinstance(versioning, Mapping) else literal(versioning)
         if status is not UNKNOWN and status != "Enabled":
             out.append(self.finding([*here, "Properties", "VersioningConfiguration"] if versioning else here,
-                                    "Bucket is not versioned, so it cannot replicate; set versioned=True"))
+                                    "Bucket is not versioned, so it cannot replicate; set `versioned=True`"))
         config = props.get("ReplicationConfiguration")
         if config is None:
-            out.append(self.finding(here, "Bucket does not replicate; add replication_rules to another region "
-                                          "or account"))
+            out.append(self.finding(here, "Bucket does not replicate; pass `replication_rules=[s3.ReplicationRule("
+                                          "destination=replica, priority=1)]`"))
             return out
         if not isinstance(config, Mapping):
             return out  # an intrinsic (Fn::If): unknown at synth time
         cpath: list[str | int] = [*here, "Properties", "ReplicationConfiguration"]
         if "Role" not in config:
-            out.append(self.finding(cpath, "Replication has no Role; give it an IAM role S3 can assume"))
+            out.append(self.finding(cpath, "Replication has no role; pass `replication_role=role` (an IAM role S3 "
+                                           "can assume)"))
         rules = config.get("Rules")
         if isinstance(rules, list | None):  # else an intrinsic in place of the list: unknown
             statuses = [literal(r.get("Status")) if isinstance(r, Mapping) else UNKNOWN for r in rules or []]
@@ -302,8 +308,8 @@ class S3Replication(AuditRule):
                 if keys & sources or unresolved:  # unresolved: it may be the one replicated to
                     continue
                 out.append(AssemblyMatch(stack.name, ["Resources", lid],
-                                         "Replica bucket has no source replicating to it; add a ReplicationRule "
-                                         "targeting it, or drop the replica mark"))
+                                         "Replica bucket has no source; make it a replication rule's "
+                                         "`destination`, or unmark it"))
         return out
 
     def _dest_keys(self, stack: Stack, dest: Any, exports: dict[str, tuple[Stack, str, Any]],

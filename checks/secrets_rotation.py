@@ -103,7 +103,7 @@ class SecretsRotation(AuditRule):
     )
     source_url = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html"
     tags = ["secretsmanager", "rds", "security"]
-    remediation = "Call db.add_rotation_single_user() (or secret.add_rotation_schedule(...)) on the database."
+    remediation = "Call `db.add_rotation_single_user()` on the database (or `secret.add_rotation_schedule(...)`)."
 
     def match(self, cfn: Template) -> list[RuleMatch]:
         idx = index(cfn.template)
@@ -121,7 +121,7 @@ class SecretsRotation(AuditRule):
             if fn is None and "HostedRotationLambda" not in props and not _managed_secret(props.get("SecretId")):
                 out.append(self.finding(["Resources", lid, "Properties"],
                                         "Rotation schedule has no rotation function, so it never rotates; pass "
-                                        "rotation_lambda= or hosted_rotation="))
+                                        "`rotation_lambda=fn` or `hosted_rotation=...`"))
             elif (
                 tgt is not None
                 and "HostedRotationLambda" not in props
@@ -137,8 +137,8 @@ class SecretsRotation(AuditRule):
                 continue
             if not is_cdk_helper(secret, secret_res):
                 out.append(self.finding(["Resources", secret],
-                                        "Database secret never rotates; call add_rotation_single_user() on the "
-                                        "database"))
+                                        "Database secret never rotates; call `db.add_rotation_single_user()` on "
+                                        "the database"))
         return out
 
     @staticmethod

@@ -156,8 +156,8 @@ class SecurityGroups(AuditRule):
     source_url = "https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html"
     tags = ["ec2", "vpc", "security-groups", "networking"]
     remediation = (
-        "Open only public ports to ec2.Peer.any_ipv4() (use ECS Exec or SSM instead of SSH), and give "
-        "every resource its own ec2.SecurityGroup."
+        "Open only public ports to `ec2.Peer.any_ipv4()` (SSM, not SSH); give each resource its own "
+        "`ec2.SecurityGroup`."
     )
     config_spec = {
         "public-ports": {

@@ -111,7 +111,7 @@ class SqsDlq(AuditRule):
     description = "AWS::SQS::Queue resources need a RedrivePolicy with a deadLetterTargetArn; DLQs are exempt."
     source_url = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html"
     tags = ["sqs", "resilience"]
-    remediation = "Pass dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=5) to sqs.Queue."
+    remediation = "Pass `dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=5)` to sqs.Queue."
     config_spec = {
         "dlq-name-pattern": {
             "type": "string",
@@ -139,8 +139,8 @@ class SqsDlq(AuditRule):
             path: list[str | int] = ["Resources", lid, "Properties"]
             if policy is not None:
                 path.append("RedrivePolicy")
-            out.append(self.finding(path, "Queue has no dead-letter queue; pass dead_letter_queue="
-                                          "sqs.DeadLetterQueue(queue=dlq, max_receive_count=N)"))
+            out.append(self.finding(path, "Queue has no dead-letter queue; pass `dead_letter_queue="
+                                          "sqs.DeadLetterQueue(queue=dlq, max_receive_count=5)`"))
         return out
 
     @staticmethod

@@ -74,7 +74,7 @@ class SqsEncryption(AuditRule):
     source_url = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html"
     tags = ["sqs", "sns", "security", "encryption"]
     remediation = (
-        "Pass encryption=sqs.QueueEncryption.SQS_MANAGED (or KMS) to sqs.Queue and master_key=key to sns.Topic."
+        "Pass `encryption=sqs.QueueEncryption.SQS_MANAGED` (or KMS) to sqs.Queue, `master_key=key` to sns.Topic."
     )
     config_spec = {
         "require-explicit": {
@@ -102,16 +102,18 @@ class SqsEncryption(AuditRule):
             if _empty_key(props):
                 if not is_true(managed) and literal(managed) is not UNKNOWN:
                     out.append(self.finding([*here, "KmsMasterKeyId"], "KmsMasterKeyId is empty: queue is unencrypted; "
-                                                                       "pass a KMS key or QueueEncryption.SQS_MANAGED"))
+                                                                       "pass a KMS key or `sqs.QueueEncryption."
+                                                                       "SQS_MANAGED`"))
                 continue
             if "KmsMasterKeyId" in props:
                 continue
             if is_false(managed):
                 out.append(self.finding([*here, "SqsManagedSseEnabled"],
-                                        "Queue is unencrypted; set encryption=sqs.QueueEncryption.SQS_MANAGED or KMS"))
+                                        "Queue is unencrypted; set `encryption=sqs.QueueEncryption.SQS_MANAGED` "
+                                        "or KMS"))
             elif managed is None and self.config["require-explicit"]:
                 out.append(self.finding(here, "Queue does not state its encryption; set "
-                                              "encryption=sqs.QueueEncryption.SQS_MANAGED or KMS"))
+                                              "`encryption=sqs.QueueEncryption.SQS_MANAGED` or KMS"))
             elif managed is not None and not is_true(managed) and literal(managed) is not UNKNOWN:
                 out.append(self.finding([*here, "SqsManagedSseEnabled"],
                                         "SqsManagedSseEnabled is not a boolean; set it to true"))
@@ -120,5 +122,5 @@ class SqsEncryption(AuditRule):
                 props = properties(res)
                 if not is_cdk_helper(lid, res) and ("KmsMasterKeyId" not in props or _empty_key(props)):
                     out.append(self.finding(["Resources", lid, "Properties"],
-                                            "Topic is not encrypted at rest; pass master_key=kms_key to sns.Topic"))
+                                            "Topic is not encrypted at rest; pass `master_key=kms_key` to sns.Topic"))
         return out

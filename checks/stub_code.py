@@ -445,7 +445,7 @@ class StubCode(AuditRule):
     )
     source_url = "https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_lambda/Code.html"
     tags = ["lambda", "compute", "readiness"]
-    remediation = "Replace the inline stub with the real handler, e.g. lambda_.Code.from_asset('src/handler')."
+    remediation = "Replace the inline stub with the real handler, e.g. `lambda_.Code.from_asset(\"src/handler\")`."
     config_spec = {
         "markers": {
             "type": "list",
@@ -493,7 +493,7 @@ class StubCode(AuditRule):
                                             "rotates; write its steps"))
             else:
                 out.append(self.finding(at, f"Inline code is a stub ({why}); ship the real handler "
-                                            "(Code.from_asset)"))
+                                            "(`lambda_.Code.from_asset(\"src/handler\")`)"))
         return out
 
 

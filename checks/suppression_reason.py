@@ -13,10 +13,10 @@ from auditor.suppress import METADATA_KEY, declared
 
 def _problem(entry: Any) -> str | None:
     if not isinstance(entry, Mapping) or not isinstance(entry.get("check"), str) or not entry["check"].strip():
-        return "a cdk-audit suppression that names no check"
+        return "Suppression names no check; give it the check's id or slug"
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        return f"the suppression of {entry['check']} gives no reason"
+        return f"Suppression of {entry['check']} gives no reason; say why the finding does not apply"
     return None
 
 
@@ -66,7 +66,7 @@ class SuppressionReason(AuditRule):
     description = "cdk-audit suppressions in template metadata without a reason or a check."
     source_url = "https://github.com/cdklabs/cdk-nag#suppressing-a-rule"
     tags = ["cdk-audit", "suppressions"]
-    remediation = 'Give the suppression a reason: suppress(construct, "check", reason="why this is fine").'
+    remediation = 'Give every suppression a "reason" that says why the finding does not apply.'
 
     def match_assembly(self, assembly: Assembly) -> list[AssemblyMatch]:
         out = []
@@ -81,7 +81,8 @@ class SuppressionReason(AuditRule):
                     continue
                 entries = declared(value)
                 if not entries:
-                    out.append(AssemblyMatch(stack.name, path, 'cdk-audit metadata without a "suppressions" list'))
+                    out.append(AssemblyMatch(stack.name, path, 'cdk-audit metadata has no "suppressions" list; '
+                                                               "add one or remove the metadata"))
                 for i, entry in entries:
                     problem = _problem(entry)
                     if problem:

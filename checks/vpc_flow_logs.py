@@ -57,7 +57,7 @@ class VpcFlowLogs(AuditRule):
     source_url = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html"
     tags = ["ec2", "vpc", "logging", "networking"]
     remediation = (
-        "vpc.add_flow_log('FlowLog', destination=ec2.FlowLogDestination.to_cloud_watch_logs(log_group))"
+        "Call `vpc.add_flow_log(\"FlowLog\", destination=ec2.FlowLogDestination.to_cloud_watch_logs(group))`."
     )
     config_spec = {
         "traffic-types": {
@@ -80,7 +80,7 @@ class VpcFlowLogs(AuditRule):
             if kind == "VPC" and vpc and traffic in self.config["traffic-types"]:
                 logged.add(vpc)
         return [
-            self.finding(["Resources", lid], "VPC has no flow log; add vpc.add_flow_log(...)")
+            self.finding(["Resources", lid], "VPC has no flow log; call `vpc.add_flow_log(\"FlowLog\")`")
             for lid, res in idx.of_type("AWS::EC2::VPC")
             if lid not in logged and not is_cdk_helper(lid, res)
         ]

@@ -78,6 +78,11 @@ def test_run_command_end_to_end_json(cli, tmp_path: Path):
     assert doc["tool"]["cdk_cli"].startswith("2.") and doc["tool"]["aws_cdk_lib"].startswith("2.")
     assert {"apigw-mtls", "log-retention"} <= set(doc["summary"]["by_check"])
     assert (tmp_path / "cdk.out" / "manifest.json").is_file()
+    # a Python app: its fixes read as Python (tests/test_fixes.py has the TypeScript app)
+    assert doc["language"] == "python"
+    fixes = {f["remediation"] for f in doc["findings"] if f["slug"] == "log-retention"}
+    fix = '`log_group=logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR)`'
+    assert fixes == {f"Pass {fix} to the function."}
 
 
 @pytest.mark.synth

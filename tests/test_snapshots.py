@@ -1,11 +1,11 @@
 """Snapshots of whole findings, as cfn-lint's snapshot tests pin whole matches.
 
-For every bad check fixture (our checks only) and every sample app variant (everything
-a user sees, cfn-lint's built-in rules included), each finding as the JSON report
-writes it: check, severity, message, line, logical id, construct path, property path,
-fix, reporter, suppression, fingerprint and source location (the user's file, line and
-frames, relative to the repository), with template paths made relative. A change
-in output is a diff under tests/snapshots/ in review.
+For every bad check fixture (our checks only, text in its canonical form) and every sample
+app variant (everything a user sees, cfn-lint's built-in rules included, fixes in the app's
+language), each finding as the JSON report writes it: check, severity, message, line,
+logical id, construct path, property path, fix, reporter, suppression, fingerprint and
+source location (the user's file, line and frames, relative to the repository), with
+template paths made relative. A change in output is a diff under tests/snapshots/ in review.
 
 Regenerate with `make snapshots`, then read `git diff tests/snapshots`.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from auditor import pipeline
+from auditor import pipeline, render
 from auditor.assembly import load_assembly, load_paths
 from auditor.config import Settings, load_settings
 from auditor.findings import Finding
@@ -35,9 +35,12 @@ VARIANTS = [
 
 def _entry(f: Finding, base: Path) -> dict[str, Any]:
     d = f.to_dict()
-    template = Path(d["template"])
-    if template.is_absolute():
-        d["template"] = template.resolve().relative_to(base.resolve()).as_posix()
+    # a loose template's stack is named by its path: relative too, so the snapshot is the same
+    # in every checkout
+    for key in ("template", "stack"):
+        path = Path(d[key])
+        if path.is_absolute() and path.resolve().is_relative_to(base.resolve()):
+            d[key] = path.resolve().relative_to(base.resolve()).as_posix()
     return d
 
 
@@ -64,4 +67,6 @@ def test_sample_app_findings(app: str, variant: str, synth_cache: Any, snapshot:
     assert result.ok, f"{app} {variant}: synth failed: {result.error}"
     assembly = load_assembly(result.output_dir, synth_warnings=result.warnings, source_root=ROOT)
     findings = pipeline.check([assembly], load_settings(None, SAMPLE_APPS / app)).findings
-    snapshot(f"sample_apps/{app}-{variant}", [_entry(f, result.output_dir) for f in findings])
+    language = render.fixes_language(render.tell_language(SAMPLE_APPS / app, [assembly], findings))
+    shown = [render.render_finding(f, language) for f in findings]  # as `run` shows them
+    snapshot(f"sample_apps/{app}-{variant}", [_entry(f, result.output_dir) for f in shown])

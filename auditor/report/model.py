@@ -14,7 +14,7 @@ from auditor.findings import BaselineState, Finding, Severity
 from auditor.jsonfile import JsonFileError, read_json
 from auditor.synth_errors import ErrorLocation
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class Report:
     source_root: str | None = None
     #: what a person should know about how far the audit saw (e.g. what `scan` cannot see)
     notes: tuple[str, ...] = ()
+    #: the app's language (python, typescript, javascript, other), whose form the fixes take
+    #: (auditor.render); None: not known, fixes in the canonical (Python) form
+    language: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))
@@ -96,6 +99,7 @@ class Report:
             "tool": dict(self.tool),
             "app": self.app,
             "source_root": self.source_root,
+            "language": self.language,
             "synth": _synth_dict(self.synth) if self.synth else None,
             "audit_seconds": round(self.audit_seconds, 3),
             "summary": self.summary(),
