@@ -50,7 +50,7 @@ def test_merchant_portal_bad_variant_fires_every_check(synth_cache):
     messages = [m for s, _, m in fired if s == "placeholder-image"]
     assert any("nginx" in m for m in messages) and any("health check" in m for m in messages)
     messages = [m for s, _, m in fired if s == "ecs-deployment"]
-    assert any("circuit breaker" in m for m in messages) and any("execution role" in m for m in messages)
+    assert any("roll back" in m for m in messages) and any("execution role" in m for m in messages)
 
 
 @pytest.mark.synth

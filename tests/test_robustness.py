@@ -305,9 +305,11 @@ def opened_files() -> Iterator[list[str]]:
 
 def _outside(seen: list[str], root: Path) -> list[str]:
     """The paths in ``seen`` outside ``root``, less Python's own files (stdlib,
-    site-packages, this repository's code and data)."""
+    site-packages, this repository's code and data) and the app's ``cdk.json`` beside the
+    assembly (read for its ``app`` command only: the language fixes are written in)."""
     top = str(root.resolve())
-    return [p for p in seen if not os.path.realpath(p).startswith((top, *_IGNORED))]
+    app_config = os.path.join(os.path.dirname(top), "cdk.json")
+    return [p for p in seen if p != app_config and not os.path.realpath(p).startswith((top, *_IGNORED))]
 
 
 @pytest.fixture

@@ -234,7 +234,7 @@ def test_work_grows_linearly_with_the_template(tmp_path: Path) -> None:
     """Twice the resources: the same work per resource (per located match), where
     cfn-lint's own code does twice as much per resource (quadratic in all)."""
     small, big = _work(tmp_path, 150), _work(tmp_path, 300)
-    assert big["lookups"] > small["lookups"] > 100
+    assert big["lookups"] > small["lookups"] > 50  # matches located (required-tags is off by default)
     per = {
         "decode keys": (150, 300),
         "enum values": (150, 300),

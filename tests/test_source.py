@@ -127,10 +127,10 @@ def test_every_captured_entry_is_a_frame_or_a_marker(fixture: Path, repo: Path) 
 def test_typescript_l2_resource_is_located_at_the_new_expression(repo: Path) -> None:
     loc = locate(trace("ts-payments-data", "/PaymentsData/LedgerCluster/Resource", repo), repo)
     assert loc is not None
-    assert (loc.file, loc.line, loc.column) == ("sample_apps/payments_ts/lib/data-stack.ts", 55, 12)
+    assert (loc.file, loc.line, loc.column) == ("sample_apps/payments_ts/lib/data-stack.ts", 62, 12)
     assert [(f.file.rsplit("/", 1)[-1], f.line, f.function) for f in loc.frames] == [
-        ("data-stack.ts", 55, "DataStack.ledgerCluster"),
-        ("data-stack.ts", 28, "new DataStack"),
+        ("data-stack.ts", 62, "DataStack.ledgerCluster"),
+        ("data-stack.ts", 29, "new DataStack"),
         ("payments.ts", 17, "<anonymous>"),
     ]
     assert "new rds.DatabaseCluster(" in source_line(loc.file, loc.line)[loc.column - 1 :]
@@ -139,12 +139,12 @@ def test_typescript_l2_resource_is_located_at_the_new_expression(repo: Path) -> 
 @pytest.mark.parametrize(
     ("name", "path", "expected", "code"),
     [
-        ("ts-payments-data", "/PaymentsData/SettlementQueue/Resource", ("data-stack.ts", 36, 28), "new sqs.Queue("),
-        ("ts-payments-data", "/PaymentsData/LedgerArchive/Resource", ("data-stack.ts", 74, 12), "new s3.Bucket("),
+        ("ts-payments-data", "/PaymentsData/SettlementQueue/Resource", ("data-stack.ts", 37, 28), "new sqs.Queue("),
+        ("ts-payments-data", "/PaymentsData/LedgerArchive/Resource", ("data-stack.ts", 81, 12), "new s3.Bucket("),
         # CDK's own children of an L2 carry the user's call site of that L2
-        ("ts-payments-data", "/PaymentsData/LedgerCluster/Secret/Resource", ("data-stack.ts", 55, 12), "new rds."),
+        ("ts-payments-data", "/PaymentsData/LedgerCluster/Secret/Resource", ("data-stack.ts", 62, 12), "new rds."),
         ("ts-payments-api", "/PaymentsApi/Truststore/Bucket/Resource", ("partner-domain.ts", 23, 19), "new s3.Bucket("),
-        ("ts-payments-api", "/PaymentsApi/PartnerApi/Resource", ("api-stack.ts", 27, 17), "new apigw.RestApi("),
+        ("ts-payments-api", "/PaymentsApi/PartnerApi/Resource", ("api-stack.ts", 28, 17), "new apigw.RestApi("),
         (
             "ts-payments-api",
             "/PaymentsApi/Functions/Authorize/Resource",
@@ -280,10 +280,10 @@ def test_stacks_are_traced_too(repo: Path) -> None:
 def test_python_resource_is_located_at_the_python_call_site(repo: Path) -> None:
     loc = locate(trace("py-card-gateway-host", "/CardGateway/Functions/Authorize/Resource", repo), repo)
     assert loc is not None
-    assert (loc.file, loc.line, loc.column) == ("sample_apps/card_gateway/card_gateway/functions.py", 97, None)
+    assert (loc.file, loc.line, loc.column) == ("sample_apps/card_gateway/card_gateway/functions.py", 109, None)
     assert [(f.file.rsplit("/", 1)[-1], f.line, f.function) for f in loc.frames] == [
-        ("functions.py", 97, "_function"),
-        ("functions.py", 60, "__init__"),
+        ("functions.py", 109, "_function"),
+        ("functions.py", 69, "__init__"),
         ("gateway_stack.py", 18, "__init__"),
         ("app.py", 13, "<module>"),
     ]
@@ -293,10 +293,10 @@ def test_python_resource_is_located_at_the_python_call_site(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/CardGateway/Functions/CaptureLogs/Resource", ("functions.py", 79)),
+        ("/CardGateway/Functions/CaptureLogs/Resource", ("functions.py", 90)),
         # CDK-created: Custom::LogRetention and the LogRetention singleton function
-        ("/CardGateway/Functions/Authorize/LogRetention/Resource", ("functions.py", 97)),
-        ("/CardGateway/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/Resource", ("functions.py", 97)),
+        ("/CardGateway/Functions/Authorize/LogRetention/Resource", ("functions.py", 109)),
+        ("/CardGateway/LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a/Resource", ("functions.py", 109)),
         ("/CardGateway/Api/RestApi/Resource", ("api.py", 30)),
         # created during app.synth(), and the stack's own parameter
         ("/CardGateway/CDKMetadata/Default", ("app.py", 25)),
@@ -363,7 +363,7 @@ def test_frames_outside_the_source_root_are_dropped(repo: Path, tmp_path: Path) 
     # a sibling whose name is a prefix of the app folder is not its parent
     assert locate(entries, repo / "sample_apps" / "card") is None
     app = locate(entries, repo / "sample_apps" / "card_gateway")
-    assert app is not None and (app.file, app.line) == ("card_gateway/functions.py", 97)
+    assert app is not None and (app.file, app.line) == ("card_gateway/functions.py", 109)
 
 
 def test_root_reached_through_a_symlink(repo: Path, tmp_path: Path) -> None:
@@ -372,7 +372,7 @@ def test_root_reached_through_a_symlink(repo: Path, tmp_path: Path) -> None:
     link.symlink_to(repo, target_is_directory=True)
     entries = trace("ts-payments-data", "/PaymentsData/RefundQueue/Resource", repo)
     loc = locate(entries, link)
-    assert loc is not None and (loc.file, loc.line) == ("sample_apps/payments_ts/lib/data-stack.ts", 42)
+    assert loc is not None and (loc.file, loc.line) == ("sample_apps/payments_ts/lib/data-stack.ts", 43)
 
 
 def test_library_frames_inside_the_root_are_not_user_frames(repo: Path) -> None:
@@ -501,11 +501,11 @@ def test_fixtures_hold_no_machine_paths(fixture: Path) -> None:
 SEEDED = {
     ("log-retention", "PaymentsApi/Functions/Authorize/Resource"): "lib/functions.ts:38",
     ("log-retention", "PaymentsApi/Functions/Settle/Resource"): "lib/functions.ts:39",
-    ("backup-retention", "PaymentsData/LedgerCluster/Resource"): "lib/data-stack.ts:55",
-    ("s3-replication", "PaymentsData/LedgerArchive/Resource"): "lib/data-stack.ts:74",
-    ("sqs-encryption", "PaymentsData/SettlementQueue/Resource"): "lib/data-stack.ts:36",
-    ("sqs-dlq", "PaymentsData/RefundQueue/Resource"): "lib/data-stack.ts:42",
-    ("apigw-mtls", "PaymentsApi/PartnerApi/Resource"): "lib/api-stack.ts:27",
+    ("backup-retention", "PaymentsData/LedgerCluster/Resource"): "lib/data-stack.ts:62",
+    ("s3-replication", "PaymentsData/LedgerArchive/Resource"): "lib/data-stack.ts:81",
+    ("sqs-encryption", "PaymentsData/SettlementQueue/Resource"): "lib/data-stack.ts:37",
+    ("sqs-dlq", "PaymentsData/RefundQueue/Resource"): "lib/data-stack.ts:43",
+    ("apigw-mtls", "PaymentsApi/PartnerApi/Resource"): "lib/api-stack.ts:28",
     ("removal-policy", "PaymentsApi/Truststore/Bucket/Resource"): "lib/partner-domain.ts:23",
     ("vpc-flow-logs", "PaymentsNetwork/Vpc/Resource"): "lib/network-stack.ts:17",
 }

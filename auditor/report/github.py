@@ -14,7 +14,6 @@ from pathlib import Path
 
 from auditor.findings import Finding, Severity
 from auditor.report.model import Report
-from auditor.report.where import resource
 from auditor.synth_errors import strip_ansi
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -51,7 +50,8 @@ def _line(f: Finding, root: Path | None) -> str:
         if f.line:
             props.append(f"line={f.line}")
     props.append(f"title={_prop(f'{f.check_id} {f.slug}')}")
-    body = f"{f.message} ({resource(f)})" + (f" Fix: {f.remediation}" if f.remediation else "")
+    what = f.construct_path or f.logical_id or f.stack  # a stack-wide finding: its stack
+    body = f"{f.message}" + (f" ({what})" if what else "") + (f" Fix: {f.remediation}" if f.remediation else "")
     return f"::{_COMMAND[f.severity]} {','.join(props)}::{_data(body)}"
 
 
