@@ -41,7 +41,7 @@ chromium:
 
 ## test: the whole suite, real `cdk synth` and a real headless Chromium included
 test: setup chromium ts-apps
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadgroup
 
 ## snapshots: rewrite tests/snapshots/ from the current output; review with `git diff tests/snapshots`
 snapshots: setup

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
@@ -48,14 +50,27 @@ def result_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 
 @pytest.fixture(scope="session")
 def synth_cache(tmp_path_factory: pytest.TempPathFactory):
-    """``synth(app, variant)`` -> SynthResult; each (app, variant) synthesized once."""
+    """``synth(app, variant)`` -> SynthResult; each (app, variant) synthesized once per
+    session, also under pytest-xdist: the first worker to ask synthesizes it (under a file
+    lock) into a folder all workers share, the others read its result."""
     cache: dict[tuple[str, str], SynthResult] = {}
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # xdist: one basetemp per worker
+    root = shared / "synthesized"
+    root.mkdir(exist_ok=True)
 
     def synth(app_name: str, variant: str = "bad") -> SynthResult:
         key = (app_name, variant)
         if key not in cache:
-            out = tmp_path_factory.mktemp(f"{app_name}-{variant}")
-            cache[key] = run_synth(SAMPLE_APPS / app_name, out, {"variant": variant}, source_root=ROOT)
+            out = root / f"{app_name}-{variant}"
+            saved = root / f"{app_name}-{variant}.pickle"
+            with FileLock(str(root / f"{app_name}-{variant}.lock")):
+                if saved.is_file():
+                    cache[key] = pickle.loads(saved.read_bytes())
+                else:
+                    out.mkdir(exist_ok=True)
+                    cache[key] = run_synth(SAMPLE_APPS / app_name, out, {"variant": variant}, source_root=ROOT)
+                    saved.write_bytes(pickle.dumps(cache[key]))
         return cache[key]
 
     return synth

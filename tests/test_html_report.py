@@ -16,6 +16,9 @@ import pytest
 
 from tests.conftest import FIXTURES, ROOT
 
+# one worker runs this module under pytest-xdist: its module-scoped fixture is built once
+pytestmark = pytest.mark.xdist_group("html")
+
 TEMPLATE = FIXTURES / "suppress" / "ledger.template.json"
 CONFIG = FIXTURES / "suppress" / "cdk-audit.toml"
 ARTIFACTS = ROOT / "test-artifacts"

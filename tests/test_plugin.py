@@ -14,6 +14,9 @@ from auditor.synth import SynthResult, run_synth
 from auditor.validation_report import failed_only_on_validation
 from tests.conftest import ROOT, SAMPLE_APPS, validated_report
 
+# one worker runs this module under pytest-xdist: its module-scoped fixture is built once
+pytestmark = pytest.mark.xdist_group("plugin")
+
 APP = SAMPLE_APPS / "plugin_app"
 #: the settings the plugin read at synth (the app's folder); a scan from elsewhere names them
 CONFIG = APP / "cdk-audit.toml"

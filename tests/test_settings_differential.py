@@ -4,9 +4,9 @@ Non-default settings (``tests/fixtures/settings/non_default.toml``: at least one
 for every check that has options) must give identical findings when cdk-audit scans
 serially, over a process pool, and when plain ``cfn-lint --append-rules checks/`` runs
 the template-scoped part with the same values as cfn-lint rule configuration. Inputs:
-the whole corpus, every sample app's synthesized bad variant, and the s3-replication
-assembly fixtures (a replica marked with the default tag, which the custom
-``replica-tag`` turns into an ordinary bucket).
+the corpus's synthesized CDK templates, every sample app's synthesized bad variant, and
+the s3-replication assembly fixtures (a replica marked with the default tag, which the
+custom ``replica-tag`` turns into an ordinary bucket).
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ pytestmark = require_corpus()
 
 
 def _inputs(synth_cache: Any) -> list[Path]:
-    paths = [CORPUS, ROOT / "tests" / "checks" / "s3-replication" / "assembly"]
+    # the corpus's CDK part (synthesized apps); the hand-written templates take a minute
+    # more here and are in tests/test_corpus.py and tests/test_builtin_parity.py
+    paths = [CORPUS / "cdk-examples", ROOT / "tests" / "checks" / "s3-replication" / "assembly"]
     for app in APPS:
         result = synth_cache(app, "bad")
         assert result.ok, f"{app}: synth failed: {result.error}"
