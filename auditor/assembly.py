@@ -504,12 +504,21 @@ def load_paths(
 
 
 def _load_loose(loader: _Loader, path: Path, must_be_template: bool) -> None:
-    stack = loader.load_template(path, str(path))
+    stack = loader.load_template(path, _loose_name(path))
     if stack is None or must_be_template or stack.parse_errors:
         return
     tpl = stack.template
     if not (isinstance(tpl, dict) and ("Resources" in tpl or "AWSTemplateFormatVersion" in tpl)):
         loader.assembly.stacks.remove(stack)  # some other JSON/YAML file in the folder
+
+
+def _loose_name(path: Path) -> str:
+    """A loose template's stack name: its path, relative to the current folder when it is
+    inside it, so that fingerprints (which use the name) do not depend on the checkout."""
+    try:
+        return os.path.relpath(path) if Path(os.path.abspath(path)).is_relative_to(Path.cwd()) else str(path)
+    except (ValueError, OSError):
+        return str(path)
 
 
 def line_of(template: Any, path: Iterable[Any]) -> int | None:

@@ -207,7 +207,7 @@ CacheDirOpt = Annotated[
         file_okay=False,
         help="Keep the result cache (template-scoped results of unchanged templates) here, e.g. a folder "
         "under $XDG_CACHE_HOME that CI keeps between jobs. Default: .cdk-audit-cache/ at the source root "
-        "(the git top-level of the current directory, else the current directory).",
+        "(--source-root, else the git top-level of the app for `run`, of the current folder for `scan`).",
     ),
 ]
 NoCacheOpt = Annotated[
