@@ -156,7 +156,7 @@ class _Loader:
         try:
             candidate = (base / relative).resolve()
         except (OSError, ValueError, RuntimeError) as e:  # a NUL byte, a symlink loop (RuntimeError in 3.11)
-            self.error(manifest, f"{what} {_shown(relative)} is not a usable path ({_describe(e)})")
+            self.error(manifest, f"{what} {_shown(relative)} is not a usable path ({describe_error(e)})")
             return None
         if not candidate.is_relative_to(self.root):
             self.error(
@@ -221,7 +221,7 @@ class _Loader:
         try:
             step(*args)
         except Exception as e:  # one odd artifact must not stop the others from loading
-            self.error(file, f"could not load {what} ({_describe(e)}); every other stack was loaded")
+            self.error(file, f"could not load {what} ({describe_error(e)}); every other stack was loaded")
 
     def load_stack_artifact(
         self, directory: Path, manifest: Path, art_id: str, art: dict[str, Any], props: dict[str, Any]
@@ -282,7 +282,7 @@ class _Loader:
             template, matches, stack.digest = decoded.template, decoded.errors, decoded.digest
         except Exception as e:  # cfn-lint's decoder raised (its own errors come back as matches)
             template, matches = None, []
-            stack.parse_errors = [ParseError(f"could not read this template ({_describe(e)})")]
+            stack.parse_errors = [ParseError(f"could not read this template ({describe_error(e)})")]
         if matches:
             stack.parse_errors = [_parse_error(m, path) for m in matches]
         elif stack.parse_errors:
@@ -341,7 +341,7 @@ def _not_a_template_file(path: Path) -> str | None:
     except FileNotFoundError:
         return "template file is missing from the assembly; re-run `cdk synth`"
     except (OSError, ValueError) as e:
-        return f"cannot read the template file ({_describe(e)})"
+        return f"cannot read the template file ({describe_error(e)})"
     if stat.S_ISDIR(mode):
         return "this is a folder, not a template file; point templateFile at the .template.json file"
     if not stat.S_ISREG(mode):
@@ -357,7 +357,8 @@ def _parse_error(match: Any, path: Path) -> ParseError:
     return ParseError(message, line if isinstance(line, int) else None)
 
 
-def _describe(e: BaseException) -> str:
+def describe_error(e: BaseException) -> str:
+    """An unexpected error in one line of a finding's message: its type and (shortened) text."""
     text = str(e).replace("\0", "\\0")
     if len(text) > 300:
         text = text[:300] + "…"

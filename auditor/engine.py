@@ -27,7 +27,7 @@ from cfnlint.config import ConfigMixIn
 from cfnlint.rules import CloudFormationLintRule, Rules
 
 from auditor import catalog, lint, pool
-from auditor.assembly import Assembly, LoadError, Stack, line_of
+from auditor.assembly import Assembly, LoadError, Stack, describe_error, line_of
 from auditor.config import Settings
 from auditor.decoding import positioned
 from auditor.findings import AssemblyMatch, Finding, Reporter, Severity
@@ -172,7 +172,7 @@ def _lint_one(stack: Stack, checks: CheckSet) -> list[TemplateMatch]:
             path = list(getattr(match, "path", []) or [])
             out.append(match_of(match.rule.id, match.message, path, match.linenumber))
     except Exception as e:  # cfn-lint (or a rule outside its own guard) raised on this template
-        out.append(match_of(_CRASHED, _describe(e), [], None))
+        out.append(match_of(_CRASHED, describe_error(e), [], None))
     return out
 
 
@@ -224,9 +224,9 @@ def _assembly_findings(rule: AuditRule, assembly: Assembly) -> list[Placed]:
                     check_id=rule.id,
                     slug=rule.slug,
                     severity=Severity.ERROR,
-                    message=f"{rule.id} ({rule.slug}) stopped with {_describe(e)} while checking across stacks, so "
-                    "its results may be incomplete; every other check's results are reported. This is a bug in "
-                    "cdk-audit: please report it with the template",
+                    message=f"{rule.id} ({rule.slug}) stopped with {describe_error(e)} while checking across "
+                    "stacks, so its results may be incomplete; every other check's results are reported. This is a "
+                    "bug in cdk-audit: please report it with the template",
                     stack="",
                     template=str(where),
                     reported_by=Reporter.CDK_AUDIT,
@@ -234,12 +234,6 @@ def _assembly_findings(rule: AuditRule, assembly: Assembly) -> list[Placed]:
             )
         )
     return out
-
-
-def _describe(e: BaseException) -> str:
-    text = str(e)
-    text = text if len(text) <= 300 else text[:300] + "…"
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _finding(
