@@ -189,11 +189,6 @@ def _findings_of(stack: Stack, checks: CheckSet, matches: Sequence[TemplateMatch
     ]
 
 
-def _template_findings(stack: Stack, checks: CheckSet) -> list[Finding]:
-    """cfn-lint's findings on one stack's template, uncached."""
-    return _findings_of(stack, checks, _lint_one(stack, checks))
-
-
 def _unchecked(stack: Stack, error: str) -> Finding:
     return Finding(
         check_id=catalog.PARSE_ERROR_ID,
