@@ -131,7 +131,7 @@ _PY_CHAIN = (
 )
 _NOISE = re.compile(
     r"^\s*(at |\^|~|\[WARNING\]|This API will be removed|Node\.js|!!|b'!!|jsii|Subprocess exited with error"
-    r"|Error: Subprocess exited|npm |Running synth|Synthesis time|Use `cdk |\[\d\d:\d\d:\d\d\] )"
+    r"|Error: Subprocess exited|npm (?!error|ERR!)|Running synth|Synthesis time|Use `cdk |\[\d\d:\d\d:\d\d\] )"
     r"|end-of-life|NODE_OPTIONS|Traceback \(most recent call last\)|^\s*$"
 )
 
@@ -407,6 +407,8 @@ def _other(lines: list[str], roots: _Roots) -> SynthError:
     idx = next((i for i in range(len(lines) - 1, -1, -1) if _is_exception_line(lines[i])), None)
     if idx is None:
         meaningful = [ln.strip() for ln in lines if not _NOISE.match(ln) and not _ends_message(ln)]
+        if not meaningful:  # at least the command that failed (CDK's trailer names it)
+            meaningful = [ln.strip() for ln in lines if _TRAILER.match(ln)]
         return SynthError("other", "\n".join(meaningful[-FALLBACK_LINES:]), ())
     exc: list[str] = [lines[idx].strip()]
     frame_at: tuple[str, int, int] | None = None

@@ -357,3 +357,21 @@ def test_a_huge_output_keeps_the_error_at_its_end():
     noise = "[WARNING] aws-cdk-lib.aws_lambda.FunctionOptions#logRetention is deprecated.\n" * 400_000
     err = parse_synth_failure(noise + captured("python_name_error"), BROKEN)
     assert err.locations == (ErrorLocation("app.py", 18, None, "NameError: name 's3' is not defined"),)
+
+
+def test_an_npm_error_before_the_app_runs_is_the_message():
+    """`cdk init`'s app command (`npx tsc && npx tsx bin/app.ts`) fails in npx when a
+    package is missing: npm's own error lines are the whole story (seen on a fresh app)."""
+    out = (
+        'npm error npx canceled due to missing packages and no YES option: ["tsc@2.0.4"]\n'
+        "npm error A complete log of this run can be found in: /root/.npm/_logs/x-debug-0.log\n"
+        "npx tsc && npx tsx bin/tsapp.ts: Subprocess exited with error 1\n"
+    )
+    err = parse_synth_failure(out, BROKEN)
+    assert err.kind == "other"
+    assert err.message.splitlines()[0].startswith("npm error npx canceled due to missing packages")
+
+
+def test_with_nothing_else_the_failed_command_is_the_message():
+    out = "npm warn config production Use `--omit=dev` instead.\nnode app.js: Subprocess exited with error 1\n"
+    assert parse_synth_failure(out, BROKEN).message == "node app.js: Subprocess exited with error 1"
