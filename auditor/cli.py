@@ -42,7 +42,7 @@ from auditor.baseline import (
     render_diff_text,
 )
 from auditor.cache import ResultCache, default_directory
-from auditor.config import ConfigError, Settings, load_settings
+from auditor.config import ConfigError, Settings, SettingsFile, read_settings
 from auditor.gate import Exit, FailOn, exit_code
 from auditor.output import unwritable, write_atomic
 from auditor.registry import check_classes
@@ -152,7 +152,7 @@ SetOpt = Annotated[
         "--set",
         metavar="KEY=VALUE",
         help="A setting over the file's (repeatable), with the file's keys: --set log-retention.min-days=400, "
-        '--set ignore=\'["W3005"]\', --set cfn-lint-rules=false. VALUE is TOML, or a bare string.',
+        "--set ignore='[\"W3005\"]', --set cfn-lint-rules=false. VALUE is TOML, or a bare string.",
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages on stderr.")]
@@ -259,9 +259,20 @@ def _check_timeout(value: float) -> float:
     return value
 
 
-def _settings(config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]) -> Settings:
+def _settings_file(
+    config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]
+) -> SettingsFile:
+    """The settings, read and checked for every mistake that needs no check pack."""
     try:
-        return load_settings(config, search_dir, _overrides(profile, sets))
+        return read_settings(config, search_dir, _overrides(profile, sets))
+    except ConfigError as e:
+        raise _fail("configuration error", str(e)) from None
+
+
+def _settings(config: Path | None, search_dir: Path | None, profile: str | None, sets: Sequence[str]) -> Settings:
+    pending = _settings_file(config, search_dir, profile, sets)
+    try:
+        return pending.resolve()
     except ConfigError as e:
         raise _fail("configuration error", str(e)) from None
 
@@ -390,13 +401,14 @@ def run(
     outputs = _parse_outputs(output or [])
     _writable([("--report-file", report_file), *(("--output", f) for _, f in outputs)])
     known = _baseline(baseline)
-    # before synth, so that a mistake in them stops the run before it starts; the rest of
-    # the check stage's start-up (rules, cfn-lint's built-ins, the cache) overlaps synth
-    settings = _settings(config, app_dir if app_dir.is_dir() else None, profile, sets or [])
+    # read before synth, so that a mistake in them stops the run before it starts; what
+    # needs the check packs (check names and values: cfn-lint's import) overlaps synth,
+    # with the rest of the check stage's start-up (rules, cfn-lint's built-ins, the cache)
+    pending = _settings_file(config, app_dir if app_dir.is_dir() else None, profile, sets or [])
     try:
         report = api.run(
             app_dir,
-            settings,
+            pending.resolve,
             context=ctx,
             output_dir=output_dir,
             cdk_bin=cdk_bin,
@@ -540,7 +552,6 @@ def diff(
 def list_checks() -> None:
     """List every check: id, slug, severity and title. `cdk-audit explain ID` shows one, cfn-lint's too."""
     from rich.table import Table  # here, not at start-up: only this command draws a table
-
 
     table = Table(show_edge=False, box=None, pad_edge=False)
     for col in ("ID", "SLUG", "SEVERITY", "TITLE"):

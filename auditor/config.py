@@ -200,6 +200,43 @@ def _merged(table: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class SettingsFile:
+    """Settings read and checked for every mistake that needs no check pack (the file, its
+    shape, the profile, the regions, the suppressions), not yet resolved against the packs.
+
+    ``run`` reads them before synth, so those mistakes stop it before it starts, and
+    leaves ``resolve`` (check names and values: importing the packs, and with them
+    cfn-lint) to the thread that overlaps synth (``auditor.warm``); a mistake found
+    there stops synth too.
+    """
+
+    table: Mapping[str, Any]
+    path: Path | None
+    overrides: tuple[str, ...] = ()
+
+    def resolve(self) -> Settings:
+        """The settings; raises ``ConfigError`` for an unknown check or a bad check value."""
+        settings = _parsed(self.table, self.path, self.overrides, packs=True)
+        assert settings is not None
+        return settings
+
+
+def read_settings(
+    explicit: Path | None = None,
+    search_dir: Path | None = None,
+    overrides: Sequence[str] = (),
+) -> SettingsFile:
+    """The ``explicit`` file, else the one found in ``search_dir``, with the command line's
+    ``KEY=VALUE`` ``overrides`` on top; raises ``ConfigError`` for any mistake that needs
+    no check pack to see (quick: no cfn-lint)."""
+    path = explicit if explicit is not None else find_config_file(search_dir)
+    table = _read_table(path) if path is not None else {}
+    merged = _merged(table, overrides) if overrides else table
+    _parsed(merged, path, tuple(overrides), packs=False)
+    return SettingsFile(merged, path, tuple(overrides))
+
+
 def load_settings(
     explicit: Path | None = None,
     search_dir: Path | None = None,
@@ -207,17 +244,26 @@ def load_settings(
 ) -> Settings:
     """Resolve the settings once: ``explicit`` file, else the one found in ``search_dir``,
     with the command line's ``KEY=VALUE`` ``overrides`` on top (profile defaults below all)."""
-    path = explicit if explicit is not None else find_config_file(search_dir)
-    table = _read_table(path) if path is not None else {}
-    if overrides:
-        try:
-            return parse_settings(_merged(table, overrides), path)
-        except ConfigError as e:
-            raise ConfigError(f"{e} (settings from {path or 'defaults'} and the {COMMAND_LINE})") from None
-    return parse_settings(table, path)
+    return read_settings(explicit, search_dir, overrides).resolve()
+
+
+def _parsed(table: Any, path: Path | None, overrides: tuple[str, ...], packs: bool) -> Settings | None:
+    if not overrides:
+        return _parse(table, path, packs)
+    try:
+        return _parse(table, path, packs)
+    except ConfigError as e:
+        raise ConfigError(f"{e} (settings from {path or 'defaults'} and the {COMMAND_LINE})") from None
 
 
 def parse_settings(table: Any, path: Path | None = None) -> Settings:
+    settings = _parse(table, path, packs=True)
+    assert settings is not None
+    return settings
+
+
+def _parse(table: Any, path: Path | None, packs: bool) -> Settings | None:
+    """The settings in ``table``; ``packs=False``: only check what needs no check pack (None)."""
     where = f"{path}: " if path else ""
     if not isinstance(table, dict):
         raise ConfigError(f"{where}[tool.cdk-audit] must be a table")
@@ -233,24 +279,28 @@ def parse_settings(table: Any, path: Path | None = None) -> Settings:
     regions = _str_list(table.get("regions", ["us-east-1"]), f"{where}regions")
     if not regions:
         raise ConfigError(f"{where}regions must name at least one region")
-    _check_regions(regions, where)
+    _check_regions(regions, where, exact=packs)
     cfn_rules = table.get("cfn-lint-rules", True)
     if not isinstance(cfn_rules, bool):
         raise ConfigError(f"{where}cfn-lint-rules must be true or false")
+    ignore = tuple(_str_list(table.get("ignore", []), f"{where}ignore"))
+    suppress = tuple(_suppressions(table.get("suppress", []), where))
     checks = table.get("checks", {})
     if not isinstance(checks, dict):
         raise ConfigError(f"{where}[tool.cdk-audit.checks] must be a table of check tables")
+    if not packs:
+        return None
     values: dict[str, dict[str, Any]] = {}
     for name, given in checks.items():
         slug = _check_slug(name, where)  # first: an unknown check is the error to report
         values[slug] = _check_values(name, given, where)
     return Settings(
         profile=profile,
-        ignore=tuple(_str_list(table.get("ignore", []), f"{where}ignore")),
+        ignore=ignore,
         cfn_lint_rules=cfn_rules,
         regions=tuple(regions),
         checks=values,
-        suppress=tuple(_suppressions(table.get("suppress", []), where)),
+        suppress=suppress,
         source=path,
     )
 
@@ -275,9 +325,15 @@ def _suppressions(value: Any, where: str) -> list[Suppression]:
     return out
 
 
-def _check_regions(regions: Sequence[str], where: str) -> None:
-    """Every region one cfn-lint knows (a typo such as ``us-east1`` would stop cfn-lint later)."""
-    from auditor import lint  # cfn-lint, only when regions are set (see auditor.warm)
+def _check_regions(regions: Sequence[str], where: str, exact: bool) -> None:
+    """Every region one cfn-lint knows (a typo such as ``us-east1`` would stop cfn-lint
+    later). ``exact=False``: regions in ``auditor.regions.KNOWN`` pass without asking
+    cfn-lint (importing it costs a second before synth); any other is looked up in it."""
+    from auditor.regions import KNOWN
+
+    if not exact and all(region in KNOWN for region in regions):
+        return
+    from auditor import lint  # cfn-lint: in the check stage, or for a region we do not know
 
     known = lint.known_regions()
     for region in regions:

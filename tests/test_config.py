@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import ConfigError, load_settings, parse_settings
+from auditor.config import ConfigError, load_settings, parse_settings, read_settings
 from auditor.registry import find_check
 
 
@@ -63,3 +63,30 @@ def test_pyproject_without_table_is_ignored_and_bad_toml_is_error(tmp_path: Path
         load_settings(bad)
     with pytest.raises(ConfigError, match=r"no \[tool\.cdk-audit\] table"):
         load_settings(tmp_path / "pyproject.toml")
+
+
+def test_the_quick_region_list_is_cfn_lints():
+    """``auditor.regions.KNOWN`` lets regions pass before synth without cfn-lint: each must
+    be one the installed cfn-lint knows (else the check stage would refuse it later)."""
+    from auditor import lint
+    from auditor.regions import KNOWN
+
+    assert KNOWN.issubset(lint.known_regions())
+
+
+def test_read_settings_finds_shape_mistakes_and_leaves_check_tables_to_resolve(tmp_path: Path):
+    cfg = tmp_path / "cdk-audit.toml"
+    cfg.write_text('[tool.cdk-audit]\nregions = ["us-east1"]\n')
+    with pytest.raises(ConfigError, match="did you mean 'us-east-1'"):  # not in the quick list: cfn-lint's
+        read_settings(cfg)
+    cfg.write_text("[tool.cdk-audit]\nprofile = 'prod'\n")
+    with pytest.raises(ConfigError, match="profile"):
+        read_settings(cfg)
+    cfg.write_text("[tool.cdk-audit.checks.no-such-check]\nx = 1\n")
+    pending = read_settings(cfg)  # a check name needs the packs: resolve() sees it
+    with pytest.raises(ConfigError, match="no such check"):
+        pending.resolve()
+    pending = read_settings(None, None, ["log-retention.min-days=9"])
+    assert pending.resolve().checks["log-retention"]["min-days"] == 9
+    with pytest.raises(ConfigError, match="command line"):
+        read_settings(None, None, ["log-retention.min-days=nine"]).resolve()

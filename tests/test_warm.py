@@ -30,6 +30,20 @@ def test_the_cli_and_the_load_stage_import_no_cfn_lint():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("app", ["card_gateway", "payments_ts"])
+def test_reading_the_settings_before_synth_imports_no_check_pack(app: str):
+    """``run`` reads the settings before synth: a sample app's file (check tables, regions)
+    must not pull in the check packs, whose base class imports cfn-lint."""
+    code = (
+        "import sys; from pathlib import Path; from auditor.config import read_settings; "
+        f"read_settings(None, Path({str(SAMPLE_APPS / app)!r}), ['profile=production', 'regions=[\"eu-west-1\"]']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cfnlint', 'sympy', 'auditor') "
+        "and (m.startswith(('cfnlint', 'sympy', 'auditor.checks', 'auditor.rule')))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def _sleeper() -> subprocess.Popen[str]:
     return subprocess.Popen(["sleep", "60"], start_new_session=True, text=True)
 
