@@ -15,6 +15,9 @@ path below removes those costs without changing a single match:
   resource, and each call builds a brand-new dataclass (~13% of the run): the classes
   are memoized on what defines them. Every step down a template ``evolve``s a context
   and a validator, each calling ``dataclasses.fields`` (~10%): looked up once per class.
+- ``_narrowing``: GetAtt (E1010) and DependsOn (E3005) list every resource of the
+  template for each value they check (quadratic); a value naming a resource is checked
+  against a context holding only that resource, with the same result.
 - ``_dedup``: cfn-lint's own de-duplication compares each match with every earlier one
   (quadratic on big templates); here matches are bucketed by a hashable key first.
 
@@ -274,7 +277,7 @@ def lint_template(template: Any, config: ConfigMixIn, rules: Rules) -> Iterator[
         return
     config.set_template_args(template)
     cfn = LazyTemplate(None, template, config.regions, config.parameters)
-    with _cheap_uniqueness_compares(rules), _indexed_subnet_overlaps(rules):
+    with _cheap_uniqueness_compares(rules), _indexed_subnet_overlaps(rules), _narrowed_lookups(rules):
         yield from _dedup(_run_template_per_config(cfn, config, rules))
 
 
@@ -549,6 +552,13 @@ def fast_cfn_lint() -> Iterator[None]:
     module_names = context_cls.__dict__.get("module_names")
     refs = context_cls.__dict__.get("refs")
     _cfn_validators.create = create
+    # A validator made without a template (``extend(...)(schema)``, once per resource and
+    # property check) gets ``Template(None, {})`` and usually swaps it for the real one at
+    # once: building its graph and condition solver was 4% of a big run. The lazy
+    # template has the same values and builds them only if asked (``LazyTemplate``).
+    default_template = getattr(_cfn_validators, "Template", None)
+    if default_template is Template:
+        _cfn_validators.Template = LazyTemplate
     for m in modules:
         m.fields = fields
     if isinstance(module_names, functools.cached_property):
@@ -559,6 +569,8 @@ def fast_cfn_lint() -> Iterator[None]:
         yield
     finally:
         _cfn_validators.create = original
+        if default_template is Template:
+            _cfn_validators.Template = Template
         for m in modules:
             m.fields = dataclasses.fields
         _ENUM_INDEXES.clear()
@@ -568,6 +580,74 @@ def fast_cfn_lint() -> Iterator[None]:
         if refs is not None:
             context_cls.refs = refs
         _REFS.clear()
+
+
+#: rule methods that list every resource of the template for each value they check:
+#: (rule id, class name, method)
+_NARROWED = (("E1010", "GetAtt", "_resolve_getatt"), ("E3005", "DependsOn", "validate"))
+
+
+@contextmanager
+def _narrowed_lookups(rules: Rules) -> Iterator[None]:
+    """GetAtt (E1010) and DependsOn (E3005) through ``_narrowing`` while the block runs.
+
+    cfn-lint loads its rules from their files, so their classes are reached through the
+    rule objects (restored on exit, as the other per-rule levers are)."""
+    patched = []
+    for rule_id, class_name, name in _NARROWED if FAST_PATH else ():
+        cls = type(rules.data.get(rule_id))
+        method = cls.__dict__.get(name)
+        if cls.__name__ == class_name and callable(method) and not hasattr(method, "_cdk_audit_narrowed"):
+            patched.append((cls, name, method))
+            setattr(cls, name, _narrowing(method, name))
+    try:
+        yield
+    finally:
+        for cls, name, method in patched:
+            setattr(cls, name, method)
+
+
+def _narrowing(method: Callable[..., Iterator[Any]], name: str) -> Callable[..., Iterator[Any]]:
+    """``method`` (``GetAtt._resolve_getatt`` or ``DependsOn.validate``), run with a
+    context whose ``resources`` hold only the resource named, when that is a resource of
+    the template: the same errors, in O(1) instead of O(resources).
+
+    Both methods check a name against ``list(validator.context.resources)``, built anew
+    for every ``Fn::GetAtt`` and ``DependsOn`` value (and a ``GetAtt`` is checked many
+    times, once per schema branch): quadratic in the template's size (10% of a
+    20,000-resource run). For a plain string naming a resource (not the resource
+    itself, for ``DependsOn``; not under a module or SAM prefix, which both skip), the
+    check passes with either list, and the rest of each method reads only that
+    resource (``resources[name]``) and the template; every other value (a missing
+    name, an intrinsic function, a module's resource) runs against the whole context,
+    so each error and its message (which lists every resource) is cfn-lint's.
+    """
+    getatt = name == "_resolve_getatt"
+
+    @functools.wraps(method)
+    def narrowed(self: Any, validator: Any, *args: Any) -> Iterator[Any]:
+        context = validator.context
+        resources = context.resources
+        if getatt:  # (validator, key, value, instance, s, paths)
+            value = args[1]
+            named = value[0] if isinstance(value, list) and value else None
+        else:  # (validator, s, instance, schema)
+            named = args[1]
+            path = context.path.path
+            if len(path) > 1 and path[1] == named:  # DependsOn on itself: cfn-lint's error
+                named = None
+        if (
+            isinstance(named, str)
+            and isinstance(resources, dict)
+            and len(resources) > 1
+            and named in resources
+            and not any(named.startswith(m) and named != m for m in context.module_names)
+        ):
+            validator = validator.evolve(context=context.evolve(resources={named: resources[named]}))
+        return method(self, validator, *args)
+
+    narrowed._cdk_audit_narrowed = True  # type: ignore[attr-defined]
+    return narrowed
 
 
 #: enums at least this long are looked up in a set (shorter ones: cfn-lint's loop is cheaper)
@@ -683,18 +763,24 @@ def _module_names(context: Any) -> tuple[str, ...]:
     2,000-resource run). Every context of a template shares one ``resources`` map.
     """
     resources = context.resources
+    if len(resources) < _KEY_INDEX_MIN:  # small (a narrowed context): not worth a slot in the cache
+        return _modules_of(resources)
     hit = _MODULE_NAMES.get(id(resources))
     if hit is not None and hit[0] is resources:
         return hit[1]
-    names = tuple(
-        name
-        for name, resource in resources.items()
-        if resource.type.endswith("::MODULE") or resource.type.startswith("AWS::Serverless::")
-    )
+    names = _modules_of(resources)
     if len(_MODULE_NAMES) > 64:
         _MODULE_NAMES.clear()
     _MODULE_NAMES[id(resources)] = (resources, names)
     return names
+
+
+def _modules_of(resources: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, resource in resources.items()
+        if resource.type.endswith("::MODULE") or resource.type.startswith("AWS::Serverless::")
+    )
 
 
 _REFS: dict[tuple[int, ...], tuple[tuple[Any, ...], tuple[int, ...], list[str]]] = {}
@@ -710,6 +796,8 @@ def _refs(build: Callable[[Any], list[str]], context: Any) -> list[str]:
     ``dynamicValidation`` keyword, only reads the list.
     """
     parts = (context.parameters, context.resources, context.pseudo_parameters, context.ref_values)
+    if len(context.resources) < _KEY_INDEX_MIN:  # small (a narrowed context): build it, keep the cache's slots
+        return build(context)
     key = tuple(id(p) for p in parts)
     sizes = tuple(len(p) for p in parts)
     hit = _REFS.get(key)

@@ -65,10 +65,12 @@ def test_fast_cfn_lint_undoes_itself() -> None:
     module_names = cfnlint.context.context.Context.__dict__["module_names"]
     refs = cfnlint.context.context.Context.__dict__["refs"]
     with lint.fast_cfn_lint():
+        assert cfnlint.jsonschema.validators.Template is lint.LazyTemplate  # a validator's default template
         assert cfnlint.jsonschema.validators.create is not create
         assert cfnlint.context.context.fields is not dataclasses.fields
         assert cfnlint.context.context.Context.__dict__["refs"] is not refs
     assert cfnlint.jsonschema.validators.create is create
+    assert cfnlint.jsonschema.validators.Template is Template
     assert cfnlint.context.context.fields is dataclasses.fields
     assert cfnlint.context.context.Context.__dict__["module_names"] is module_names
     assert cfnlint.context.context.Context.__dict__["refs"] is refs

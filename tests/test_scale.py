@@ -66,6 +66,23 @@ def synthetic(n: int, edges: bool = False) -> dict[str, Any]:
             "DependsOn": ["Missing", "True"],
         }
         res["NoType"] = {"Properties": {}}  # a finding on the resource itself
+        # what the narrowed GetAtt and DependsOn (auditor.lint._narrowing) must leave to
+        # cfn-lint, or must check as it does: a conditional target, itself, a bad attribute,
+        # the string form, and a name under a SAM resource's prefix
+        res["CondTopic"] = {"Type": "AWS::SNS::Topic", "Condition": "IsProd"}
+        res["Sam"] = {"Type": "AWS::Serverless::Function", "Properties": {}}
+        res["SamTopic"] = {"Type": "AWS::SNS::Topic"}  # under Sam's prefix: cfn-lint skips it
+        res["Uses"] = {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": {"Fn::GetAtt": ["CondTopic", "TopicName"]},
+                "KmsMasterKeyId": {"Fn::GetAtt": ["Bucket0", "NoSuchAttribute"]},
+                "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": "Bucket0.Arn"}},
+                "KmsDataKeyReusePeriodSeconds": {"Fn::GetAtt": ["SamRole", "Arn"]},
+                "DelaySeconds": {"Fn::GetAtt": ["SamTopic", "NoSuchAttribute"]},
+            },
+            "DependsOn": ["Uses", "CondTopic", "Bucket0", "SamRole", "SamTopic"],
+        }
         for i, name in enumerate(("/same", "/same", "true", "TRUE", "[x]", "[x]")):  # E3019: equal names
             res[f"Named{i}"] = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": name}}
         overlapping = {  # E3060: the same block as Subnet0, one holding many, under conditions, IPv6
@@ -245,6 +262,41 @@ def test_work_grows_linearly_with_the_template(tmp_path: Path) -> None:
     for what, (unit_small, unit_big) in per.items():
         rate_small, rate_big = small[what] / unit_small, big[what] / unit_big
         assert rate_big <= 1.2 * rate_small + 0.5, (what, small, big)
+
+
+def test_getatt_and_depends_on_are_narrowed_only_while_linting(tmp_path: Path) -> None:
+    """The narrowing of E1010 and E3005 runs (or the parity test above proves nothing of
+    it) and is undone after each template."""
+    rules = load_checks(Settings()).rules
+    classes = {rid: type(rules.data[rid]) for rid in ("E1010", "E3005")}
+    before = {rid: (vars(c).get("_resolve_getatt"), vars(c).get("validate")) for rid, c in classes.items()}
+    calls: Counter[str] = Counter()
+    original = lint._narrowing
+
+    def counted(method: Any, name: str) -> Any:
+        inner = original(method, name)
+
+        def wrapper(*args: Any) -> Any:
+            calls[name] += 1
+            return inner(*args)
+
+        return wrapper
+
+    lint._narrowing = counted  # type: ignore[assignment]
+    try:
+        with lint._narrowed_lookups(rules):
+            assert vars(classes["E1010"])["_resolve_getatt"] is not before["E1010"][0]
+            assert vars(classes["E3005"])["validate"] is not before["E3005"][1]
+            path = tmp_path / "t.json"
+            path.write_text(json.dumps(synthetic(150, True)), encoding="utf-8")
+            template, _ = lint.decode(path)
+            checks = load_checks(Settings())
+            with lint.fast_cfn_lint():
+                list(lint.lint_template(template, checks.config, rules))
+    finally:
+        lint._narrowing = original  # type: ignore[assignment]
+    assert calls["_resolve_getatt"] > 50 and calls["validate"] > 5, calls
+    assert {rid: (vars(c).get("_resolve_getatt"), vars(c).get("validate")) for rid, c in classes.items()} == before
 
 
 def test_counting_is_undone() -> None:
