@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.decoding import Digest, PlainOk, positioned, read_template
+from auditor.decoding import Digest, PlainOk, PlainTemplate, positioned, read_template
 from auditor.incidental import construct_path as resource_path
 from auditor.jsonfile import JsonFileError, check_inside, read_json, resolved
 from auditor.source import SourceIndex, creation_stack, locate
@@ -524,6 +524,8 @@ def _loose_name(path: Path) -> str:
 
 def line_of(template: Any, path: Iterable[Any]) -> int | None:
     """The 1-based line of the deepest node on ``path`` that carries a position."""
+    if isinstance(template, PlainTemplate):
+        return template.line_of(list(path))
     node, line = positioned(template), None
     for key in path:
         mark = getattr(node, "start_mark", None)

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,19 @@ class PlainTemplate(dict[str, Any]):
         super().__init__(values)
         self._text = text
         self._positioned: Any = None
+
+    def line_of(self, path: Sequence[Any]) -> int | None:
+        """``assembly.line_of`` on ``positioned()``, read off the JSON text instead (cfn-lint's
+        decode, just for a line, was most of a warm re-scan); ``positioned()`` when the
+        text holds anything this reading does not mirror exactly."""
+        if self._positioned is None:
+            try:
+                return json_line_of(self._text, path)
+            except _Unsure:
+                pass
+        from auditor.assembly import line_of
+
+        return line_of(self.positioned(), path)
 
     def positioned(self) -> Any:
         if self._positioned is None:
@@ -138,3 +152,92 @@ def same(a: Any, b: Any) -> bool:
     if type(a) in (int, float) or a is None:
         return type(a) is type(b) and a == b
     return False  # anything else (a YAML date, bytes): not plain JSON
+
+
+class _Unsure(Exception):
+    """The JSON text has something ``json_line_of`` does not mirror: ask cfn-lint's decode."""
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+#: line breaks to YAML (so to cfn-lint's decoder, which reads JSON as YAML) but not to ``count("\n")``
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+_DECODER = json.JSONDecoder()
+_SCANSTRING: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def json_line_of(text: str, path: Sequence[Any]) -> int | None:
+    """The line ``assembly.line_of`` gives for ``path`` in cfn-lint's decode of JSON ``text``.
+
+    cfn-lint's decoder gives a position to every mapping, list and string (the first
+    character of its JSON value: ``{``, ``[``, ``"``) and none to numbers, booleans and
+    null; ``line_of`` takes the deepest positioned node on the path. Here the path is
+    followed through the text itself, skipping the values before each key with the
+    standard library's decoder. Raises ``_Unsure`` on anything else (a key that is not
+    a plain string or index, malformed text, YAML-only line breaks).
+    """
+    if _OTHER_BREAKS.search(text):
+        raise _Unsure
+    pos, line = _SPACE.match(text, 0).end(), None  # type: ignore[union-attr]
+    try:
+        for key in path:
+            if isinstance(key, bool) or not isinstance(key, str | int):  # True is list index 1 to line_of
+                raise _Unsure
+            char = text[pos]
+            if char in '{["':
+                line = pos
+            if char == "{" and isinstance(key, str):
+                found = _member(text, pos, key)
+            elif char == "[" and isinstance(key, int):
+                found = _item(text, pos, key)
+            else:
+                found = None
+            if found is None:
+                return _line(text, line)
+            pos = found
+        return _line(text, pos if text[pos] in '{["' else line)
+    except (IndexError, ValueError) as e:  # malformed: cfn-lint's decode would not have vouched for it
+        raise _Unsure from e
+
+
+def _line(text: str, pos: int | None) -> int | None:
+    return None if pos is None else text.count("\n", 0, pos) + 1
+
+
+def _after(text: str, pos: int, char: str) -> int:
+    pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    if text[pos] != char:
+        raise ValueError(f"expected {char!r} at {pos}")
+    return _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+
+
+def _member(text: str, pos: int, key: str) -> int | None:
+    """Where the value of ``key`` starts in the object at ``pos`` (None: no such key)."""
+    pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if text[pos] == "}":
+        return None
+    while True:
+        if text[pos] != '"':
+            raise ValueError(f"expected a key at {pos}")
+        name, pos = _SCANSTRING(text, pos + 1)
+        pos = _after(text, pos, ":")
+        if name == key:
+            return pos
+        _, pos = _DECODER.raw_decode(text, pos)
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if text[pos] == "}":
+            return None
+        pos = _after(text, pos, ",")
+
+
+def _item(text: str, pos: int, index: int) -> int | None:
+    """Where item ``index`` starts in the array at ``pos`` (None: no such item)."""
+    pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    if text[pos] == "]" or index < 0:
+        return None
+    for _ in range(index):
+        _, pos = _DECODER.raw_decode(text, pos)
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if text[pos] == "]":
+            return None
+        pos = _after(text, pos, ",")
+    return pos

@@ -617,11 +617,15 @@ def _sizes_section(r: Results) -> list[str]:
         growth = f"pack {ph.median() / pl.median():.2f}x, full {fh.median() / fl.median():.2f}x"
         if cl and ch:
             growth += f", cfn-lint {ch.median() / cl.median():.2f}x"
+        cpu = f"pack {ph.cpu() / pl.cpu():.2f}x, full {fh.cpu() / fl.cpu():.2f}x"
+        goal = ""
+        if (lo, hi) == (2000, 20000):  # issue 10: a 20,000-resource template in at most 10x the time of 2,000
+            goal = f" Full audit, wall time: {_goal(fh.median() / fl.median(), 10.0)}."
         lines += [
             "",
             f"Growth {lo:,} -> {hi:,} resources ({hi // lo}x the template; linear is {hi / lo:.1f}x, start-up "
-            f"included): {growth}; peak memory pack {ph.peak_kb()[1] / pl.peak_kb()[1]:.2f}x, "
-            f"full {fh.peak_kb()[1] / fl.peak_kb()[1]:.2f}x.",
+            f"included): {growth}; CPU time {cpu}; peak memory pack {ph.peak_kb()[1] / pl.peak_kb()[1]:.2f}x, "
+            f"full {fh.peak_kb()[1] / fl.peak_kb()[1]:.2f}x.{goal}",
         ]
     return [*lines, ""]
 
