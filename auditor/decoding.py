@@ -12,8 +12,10 @@ result cache, it would be most of the run. So:
   recorded with a verdict that the standard library decodes these very bytes to the
   same values), the template is decoded with ``json`` into a ``PlainTemplate``. Nothing
   downstream sees a difference but speed: the values, their types and key order are the
-  same, and a line number asked of it (``positioned``) comes from cfn-lint's decode of
-  the same text, done then, for that one template.
+  same, and a line number asked of it (``line_of``: cross-stack checks' findings are
+  made every run) is read off the JSON text where that gives cfn-lint's exact answer
+  (``json_line_of``), else from cfn-lint's decode of the same text, done then, for that
+  one template (``positioned``).
 - Otherwise it is cfn-lint's decode, as before, and the verdict is taken on the spot
   (``Digest.plain_json``): ``json`` on the same text must give exactly the same values
   and types (``True`` is not ``1``; YAML reads ``1e5`` as a string, JSON as a number).
