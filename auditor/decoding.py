@@ -179,7 +179,7 @@ def json_line_of(text: str, path: Sequence[Any]) -> int | None:
     """
     if _OTHER_BREAKS.search(text):
         raise _Unsure
-    pos, line = _SPACE.match(text, 0).end(), None  # type: ignore[union-attr]
+    pos, line = _skip(text, 0), None
     try:
         for key in path:
             if isinstance(key, bool) or not isinstance(key, str | int):  # True is list index 1 to line_of
@@ -205,16 +205,23 @@ def _line(text: str, pos: int | None) -> int | None:
     return None if pos is None else text.count("\n", 0, pos) + 1
 
 
+def _skip(text: str, pos: int) -> int:
+    """Past the JSON whitespace at ``pos``."""
+    match = _SPACE.match(text, pos)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
 def _after(text: str, pos: int, char: str) -> int:
-    pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+    pos = _skip(text, pos)
     if text[pos] != char:
         raise ValueError(f"expected {char!r} at {pos}")
-    return _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    return _skip(text, pos + 1)
 
 
 def _member(text: str, pos: int, key: str) -> int | None:
     """Where the value of ``key`` starts in the object at ``pos`` (None: no such key)."""
-    pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = _skip(text, pos + 1)
     if text[pos] == "}":
         return None
     while True:
@@ -225,7 +232,7 @@ def _member(text: str, pos: int, key: str) -> int | None:
         if name == key:
             return pos
         _, pos = _DECODER.raw_decode(text, pos)
-        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        pos = _skip(text, pos)
         if text[pos] == "}":
             return None
         pos = _after(text, pos, ",")
@@ -233,12 +240,12 @@ def _member(text: str, pos: int, key: str) -> int | None:
 
 def _item(text: str, pos: int, index: int) -> int | None:
     """Where item ``index`` starts in the array at ``pos`` (None: no such item)."""
-    pos = _SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = _skip(text, pos + 1)
     if text[pos] == "]" or index < 0:
         return None
     for _ in range(index):
         _, pos = _DECODER.raw_decode(text, pos)
-        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        pos = _skip(text, pos)
         if text[pos] == "]":
             return None
         pos = _after(text, pos, ",")
