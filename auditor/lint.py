@@ -763,7 +763,7 @@ def _module_names(context: Any) -> tuple[str, ...]:
     2,000-resource run). Every context of a template shares one ``resources`` map.
     """
     resources = context.resources
-    if len(resources) < _KEY_INDEX_MIN:  # small (a narrowed context): not worth a slot in the cache
+    if len(resources) <= 1:  # a narrowed context (``_narrowing``): cheap, and new each time, so never cached
         return _modules_of(resources)
     hit = _MODULE_NAMES.get(id(resources))
     if hit is not None and hit[0] is resources:
@@ -796,7 +796,7 @@ def _refs(build: Callable[[Any], list[str]], context: Any) -> list[str]:
     ``dynamicValidation`` keyword, only reads the list.
     """
     parts = (context.parameters, context.resources, context.pseudo_parameters, context.ref_values)
-    if len(context.resources) < _KEY_INDEX_MIN:  # small (a narrowed context): build it, keep the cache's slots
+    if len(context.resources) <= 1:  # a narrowed context (``_narrowing``): new each time, so never cached
         return build(context)
     key = tuple(id(p) for p in parts)
     sizes = tuple(len(p) for p in parts)
