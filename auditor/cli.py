@@ -11,6 +11,8 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import math
 import os
 import signal
@@ -19,7 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -597,19 +599,46 @@ def main() -> None:
     # SIGTERM unwinds like Ctrl-C: temp folders are removed, the synth's processes stopped
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app()
-    except (KeyboardInterrupt, Interrupted) as e:
-        term = isinstance(e, Interrupted) and e.signum == signal.SIGTERM
-        err.print(f"cdk-audit: {'terminated' if term else 'interrupted'}")
-        sys.exit(Exit.TERMINATED if term else Exit.INTERRUPTED)
-    except Exception as e:  # a bug, not a user mistake: say so briefly
-        if os.environ.get("CDK_AUDIT_DEBUG"):
-            traceback.print_exc()
-        err.print(
-            f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))}\n"
-            "This is a bug in cdk-audit; re-run with CDK_AUDIT_DEBUG=1 for the traceback and report it."
-        )
-        sys.exit(Exit.INTERNAL)
+        try:
+            app()
+        except (KeyboardInterrupt, Interrupted) as e:
+            term = isinstance(e, Interrupted) and e.signum == signal.SIGTERM
+            err.print(f"cdk-audit: {'terminated' if term else 'interrupted'}")
+            sys.exit(Exit.TERMINATED if term else Exit.INTERRUPTED)
+        except Exception as e:  # a bug, not a user mistake: say so briefly
+            if os.environ.get("CDK_AUDIT_DEBUG"):
+                traceback.print_exc()
+            err.print(
+                f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))}\n"
+                "This is a bug in cdk-audit; re-run with CDK_AUDIT_DEBUG=1 for the traceback and report it."
+            )
+            sys.exit(Exit.INTERNAL)
+    except SystemExit as e:
+        _exit_now(e.code)
+    _exit_now(0)
+
+
+def _exit_now(code: object) -> NoReturn:
+    """Exit with ``code`` (as ``SystemExit`` reads it) without tearing the interpreter down.
+
+    Teardown frees every object one by one: a decoded template is millions of them, and
+    that was 1.5 s of a 2,000-resource scan and about 10 s of a 20,000-resource one,
+    after the report was written. Nothing needs it: every command has written and closed
+    its files, removed its temporary folders and closed its worker pool in ``finally``
+    blocks by now. What ``os._exit`` skips is flushed and run first: the output streams
+    and the exit handlers (``atexit``: logging's, multiprocessing's)."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

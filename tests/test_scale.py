@@ -299,6 +299,79 @@ def test_getatt_and_depends_on_are_narrowed_only_while_linting(tmp_path: Path) -
     assert {rid: (vars(c).get("_resolve_getatt"), vars(c).get("validate")) for rid, c in classes.items()} == before
 
 
+def test_e1101_finds_its_child_rules_by_keyword_only_while_linting(tmp_path: Path) -> None:
+    """E1101's keyword index names the rules cfn-lint's nested loop would visit, in its
+    order and as often; it runs (or the parity test above proves nothing of it), follows
+    a change of the children, and is undone after each template."""
+    checks = load_checks(Settings())
+    rule = checks.rules.data["E1101"]
+    cls = type(rule)
+    before = vars(cls)["cfnLint"]
+    calls: Counter[str] = Counter()
+    original = lint._by_keyword
+
+    def counted(r: Any) -> Any:
+        calls["index"] += 1
+        return original(r)
+
+    lint._by_keyword = counted  # type: ignore[assignment]
+    try:
+        path = tmp_path / "t.json"
+        path.write_text(json.dumps(synthetic(150, True)), encoding="utf-8")
+        template, _ = lint.decode(path)
+        with lint.fast_cfn_lint():
+            list(lint.lint_template(template, checks.config, checks.rules))
+            assert vars(cls)["cfnLint"] is before  # patched only inside a template's run
+    finally:
+        lint._by_keyword = original  # type: ignore[assignment]
+    assert calls["index"] > 100, calls
+    assert vars(cls)["cfnLint"] is before
+
+    def nested(keyword: str) -> list[Any]:  # cfn-lint's loop, as CfnLint.cfnLint writes it
+        return [r for r in rule.child_rules.values() if r is not None and r.id
+                for k in r.keywords if k == keyword]  # fmt: skip
+
+    keywords = {k for r in rule.child_rules.values() if r is not None for k in r.keywords}  # linked by the run
+    assert len(keywords) > 20
+    index = lint._by_keyword(rule)
+    assert {k: index.get(k, []) for k in keywords} == {k: nested(k) for k in keywords}
+    first = sorted(keywords)[0]
+    dropped = next(key for key, r in rule.child_rules.items() if r is not None and first in r.keywords)
+    kept = rule.child_rules[dropped]
+    rule.child_rules[dropped] = None
+    try:
+        assert lint._by_keyword(rule).get(first, []) == nested(first) != index[first]
+    finally:
+        rule.child_rules[dropped] = kept
+
+
+def test_decoding_pauses_the_garbage_collector_only_while_it_runs(tmp_path: Path) -> None:
+    """No collection during a decode (cfn-lint's own decode of the same text has dozens;
+    ours, at most the one its first allocation after the pause starts), and the
+    collector is left as it was found."""
+    import gc
+
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(synthetic(200)), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    collections: list[int] = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
+    try:
+        assert gc.isenabled()
+        decode_str(text)
+        plain, collections[:] = len(collections), []
+        lint.decode(path)
+        lint.decode_text(text)
+        assert len(collections) <= 2 < plain and gc.isenabled(), (collections, plain)
+        gc.disable()
+        lint.decode(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.callbacks.pop()
+    assert lint.decode(path)[0] == cfn_lint_decode(str(path))[0]
+
+
 def test_counting_is_undone() -> None:
     before = (lint.LazyTemplate.get_location_yaml, cfnlint.jsonschema._keywords.equal)
     with _counting():
