@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import math
 import os
 import signal
@@ -48,7 +49,6 @@ from auditor.config import ConfigError, Settings, SettingsFile, read_settings
 from auditor.gate import Exit, FailOn, exit_code
 from auditor.output import unwritable, write_atomic
 from auditor.registry import check_classes
-from auditor.report import github, html, json_report, junit, markdown, sarif, text
 from auditor.report.model import Report
 from auditor.synth import Interrupted
 
@@ -103,14 +103,17 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
-_RENDER: dict[Format, Callable[[Report], str]] = {
-    Format.concise: text.render_concise,
-    Format.github: github.render,
-    Format.json: json_report.render,
-    Format.sarif: sarif.render,
-    Format.junit: junit.render,
-    Format.markdown: markdown.render,
-    Format.html: html.render,
+#: each format's writer, as (module of auditor.report, function): imported when used, so that
+#: ``run`` starts synth without importing seven writers it needs only afterwards
+_RENDER: dict[Format, tuple[str, str]] = {
+    Format.text: ("text", "render"),
+    Format.concise: ("text", "render_concise"),
+    Format.github: ("github", "render"),
+    Format.json: ("json_report", "render"),
+    Format.sarif: ("sarif", "render"),
+    Format.junit: ("junit", "render"),
+    Format.markdown: ("markdown", "render"),
+    Format.html: ("html", "render"),
 }
 
 FormatOpt = Annotated[
@@ -327,7 +330,9 @@ def _parse_outputs(pairs: list[str]) -> list[tuple[Format, Path]]:
 
 
 def _render(report: Report, fmt: Format, color: bool = False) -> str:
-    return text.render(report, color=color) if fmt is Format.text else _RENDER[fmt](report)
+    module, name = _RENDER[fmt]
+    writer: Callable[..., str] = getattr(importlib.import_module(f"auditor.report.{module}"), name)
+    return writer(report, color=color) if fmt is Format.text else writer(report)
 
 
 def _emit(

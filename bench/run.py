@@ -332,6 +332,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="sizes 100/500 only, no sample app (a smoke run)")
     ap.add_argument("--big-repeat", type=int, default=1, help=f"runs of each template above {BIG} resources")
+    ap.add_argument("--run-repeat", type=int, default=3, help="rounds of the `run` against `cdk synth` rows")
     ap.add_argument("--cfn-lint-max", type=int, default=5000, help="biggest template plain cfn-lint is timed on")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--output", type=Path, default=BENCH / "results.md")
@@ -400,7 +401,7 @@ def main() -> int:
 
     if "run" in sections:
         apps = {a.strip() for a in args.apps.split(",") if a.strip()}
-        results.run, results.run_notes = run_vs_synth(audit, env, args.repeat, apps)
+        results.run, results.run_notes = run_vs_synth(audit, env, args.run_repeat, apps)
 
     write_results(results)
     print(f"wrote {args.output}", file=sys.stderr)
@@ -661,7 +662,10 @@ def _run_section(r: Results) -> list[str]:
         "`cdk-audit run APP --context variant=bad --format json -o F --fail-on never -q` against "
         "`cdk synth --no-notices --quiet --output DIR --context variant=bad` in APP, both with "
         "`NODE_OPTIONS=--stack-trace-limit=100` and, for Python apps, `JSII_HOST_STACK_TRACES=1`. "
-        "audit s: the report's `audit_seconds` (after synth; the overlap's work is not in it).",
+        "audit s: the report's `audit_seconds` (after synth; the overlap's work is not in it). "
+        f"{r.args.run_repeat} rounds, each running every command of the row once, in turn; a ratio is the median "
+        "of the rounds' ratios (paired within a round, so that a machine whose speed drifts between rounds "
+        "moves both sides of each ratio together).",
         "",
         "| app | synth s | run, warm cache s | run, no cache s | run, no cache, no overlap s "
         "| warm / synth | no cache / synth | no overlap / synth | CPU s (synth / warm / no cache / no overlap) "
@@ -675,10 +679,10 @@ def _run_section(r: Results) -> list[str]:
         cpus = " / ".join(f"{c.cpu():.1f}" for c in (synth, warm, cold, serial))
         lines.append(
             f"| {app} | {base:.2f} | {warm.median():.2f} | {cold.median():.2f} | {serial.median():.2f} | "
-            f"{_goal(warm.median() / base, GOALS['run'])} | {_goal(cold.median() / base, GOALS['run'])} | "
-            f"{_fmt_ratio(serial.median(), base)} | {cpus} | {audits} | "
+            f"{_goal(_paired(warm, synth), GOALS['run'])} | {_goal(_paired(cold, synth), GOALS['run'])} | "
+            f"{_paired(serial, synth):.2f}x | {cpus} | {audits} | "
             f"{synth.peak_kb()[1] / 1024:.0f} / {warm.peak_kb()[1] / 1024:.0f} | {plain.median():.2f} | "
-            f"{_goal(base / plain.median(), GOALS['traces'])} |"
+            f"{_goal(_paired(synth, plain), GOALS['traces'])} |"
         )
     lines += [
         "",
@@ -688,6 +692,11 @@ def _run_section(r: Results) -> list[str]:
         "",
     ]
     return lines
+
+
+def _paired(a: Case, b: Case) -> float:
+    """The median over rounds of ``a``'s time over ``b``'s in the same round."""
+    return statistics.median(x.seconds / y.seconds for x, y in zip(a.samples, b.samples, strict=True))
 
 
 def _median_audit(case: Case) -> str:

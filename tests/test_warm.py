@@ -30,6 +30,14 @@ def test_the_cli_and_the_load_stage_import_no_cfn_lint():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_cli_imports_no_report_writer_before_it_writes():
+    """The seven report writers are imported when a report is written, after synth, not
+    on the way to starting it."""
+    code = "import sys, auditor.cli; print(sorted(m for m in sys.modules if m.startswith('auditor.report.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "['auditor.report.model']"
+
+
 @pytest.mark.parametrize("app", ["card_gateway", "payments_ts"])
 def test_reading_the_settings_before_synth_imports_no_check_pack(app: str):
     """``run`` reads the settings before synth: a sample app's file (check tables, regions)
