@@ -635,7 +635,9 @@ def _keyword_dispatch(rules: Rules) -> Iterator[None]:
 
 
 def _dispatching(self: Any, validator: Any, keywords: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    """``CfnLint.cfnLint`` of cfn-lint 1.54-1.58, its nested search replaced by ``_by_keyword``."""
+    """``CfnLint.cfnLint``, its nested search replaced by ``_by_keyword`` (the method is the
+    same in cfn-lint 1.54, 1.55 and 1.58, the releases compared; ``tests/test_scale.py``
+    and ``tests/test_builtin_parity.py`` compare results on the installed one)."""
     validator = validator.evolve(function_filter=validator.function_filter.evolve(add_cfn_lint_keyword=False))
     index = _by_keyword(self)
     for keyword in keywords:
