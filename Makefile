@@ -47,8 +47,9 @@ test: setup chromium ts-apps
 snapshots: setup
 	$(BIN)/pytest -q tests/test_snapshots.py --snapshot-update
 
-## bench: time cdk-audit against plain cfn-lint and checkov (own venv, network off); writes bench/results.md
-bench: setup
+## bench: time cdk-audit against plain cfn-lint and checkov (own venv, network off), and `run` against
+## `cdk synth` on every sample app (the TypeScript ones need ts-apps); writes bench/results.md
+bench: setup ts-apps
 	test -x bench/.venv-bench/bin/checkov || ($(PYTHON) -m venv bench/.venv-bench \
 		&& bench/.venv-bench/bin/pip install --quiet "checkov>=3.3,<3.4")
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
