@@ -22,12 +22,13 @@ import os
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 
-from auditor import render, warm
+from auditor import prelint, render, warm
 from auditor.assembly import Assembly, load_assembly, load_paths
 from auditor.baseline import Baseline, apply_baseline
 from auditor.cache import ResultCache
@@ -85,7 +86,7 @@ def check(
     checks, results = (prepared.checks, prepared.results) if prepared is not None else (None, None)
     result = pipeline.check(assemblies, settings, jobs, checks=checks, results=results)
     seconds = time.perf_counter() - start
-    if results is not None:
+    if results is not None and results.cache is not None:
         _cache_progress(results.cache, progress)
     findings, info = list(result.findings), None
     if baseline is not None:
@@ -231,23 +232,36 @@ def run(
     """
     root = (source_root or default_source_root(app_dir)).resolve()
     overlap = os.environ.get("CDK_AUDIT_OVERLAP") != "0"
-    ready = warm.Background(lambda: warm.prepare(settings, cache, warm_builtins=overlap), threaded=overlap)
     tmp = None if output_dir else Path(tempfile.mkdtemp(prefix="cdk-audit-"))
     out_dir = output_dir or tmp
     assert out_dir is not None
+    synth_done = threading.Event()
+    since = time.time_ns()
+    head_start: list[int] = []  # how many templates the warm-up thread linted during synth
+
+    def warm_up() -> warm.Prepared:
+        prepared = warm.prepare(settings, cache, warm_builtins=overlap, remember=overlap)
+        if overlap and os.environ.get("CDK_AUDIT_PRELINT") != "0":
+            head_start.append(prelint.watch(out_dir.resolve(), since, prepared, synth_done))
+        return prepared
+
+    ready = warm.Background(warm_up, threaded=overlap)
     try:
         progress(f"synthesizing {app_dir} (cdk synth)…")
         try:
-            result = run_synth(
-                app_dir,
-                out_dir.resolve(),
-                dict(context or {}),
-                cdk_bin=cdk_bin,
-                timeout=timeout,
-                traces=sources,
-                source_root=root,
-                started=ready.watch,
-            )
+            try:
+                result = run_synth(
+                    app_dir,
+                    out_dir.resolve(),
+                    dict(context or {}),
+                    cdk_bin=cdk_bin,
+                    timeout=timeout,
+                    traces=sources,
+                    source_root=root,
+                    started=ready.watch,
+                )
+            finally:
+                synth_done.set()  # the pre-lint stops after its current template
         except CliPackageError as e:
             ready.result()
             raise UsageError(str(e)) from None
@@ -260,6 +274,8 @@ def run(
         if not result.ok:
             return Report(app=str(app_dir), findings=(), synth=synth, tool=tool_versions(result.cli_version),
                           source_root=str(root), language=render.tell_language(app_dir))  # fmt: skip
+        if head_start and head_start[0]:
+            progress(f"linted {head_start[0]} template(s) while synth ran")
         assembly = load_assembly(
             out_dir, synth_warnings=result.warnings, source_root=root if sources else None, plain_ok=prepared.plain_ok
         )

@@ -17,7 +17,7 @@ the cross-stack checks run on every assembly, every time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -152,10 +152,34 @@ def _template_matches(
         linted = pool.map_indexed(lambda s: _lint_one(s, checks), todo, procs, sizes)
     for stack, ms in zip(todo, linted, strict=True):
         found[id(stack)] = ms
-        if results is not None and stack.digest is not None and not any(m.rule_id == _CRASHED for m in ms):
-            rules = {m.rule_id: info for m in ms if m.rule_id not in checks.ours and (info := _info(m.rule_id, checks))}
-            results.put(stack.digest.sha256, TemplateResult(tuple(ms), rules, stack.digest.plain_json))
+        if results is not None:
+            _enter(results, stack, ms, checks)
     return found
+
+
+def prelint(stacks: Iterable[Stack], checks: CheckSet, results: TemplateResults, stop: Callable[[], bool]) -> int:
+    """Lint, one at a time in this thread, each template ``results`` has nothing for, and
+    enter its matches there, until ``stop()`` (``run`` does it while synth still runs:
+    ``auditor.prelint``). Returns how many templates it linted."""
+    checks.warm()
+    linted = 0
+    with lint.fast_cfn_lint():
+        for stack in stacks:
+            if stop():
+                break
+            if stack.template is None or stack.digest is None or results.get(stack.digest.sha256) is not None:
+                continue
+            _enter(results, stack, _lint_one(stack, checks), checks)
+            linted += 1
+    return linted
+
+
+def _enter(results: TemplateResults, stack: Stack, matches: Sequence[TemplateMatch], checks: CheckSet) -> None:
+    """Keep a template's matches under its content hash (not when cfn-lint raised on it)."""
+    if stack.digest is None or any(m.rule_id == _CRASHED for m in matches):
+        return
+    rules = {m.rule_id: info for m in matches if m.rule_id not in checks.ours and (info := _info(m.rule_id, checks))}
+    results.put(stack.digest.sha256, TemplateResult(tuple(matches), rules, stack.digest.plain_json))
 
 
 #: the pseudo rule id of "cfn-lint raised on this template" (never cached)

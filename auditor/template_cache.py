@@ -55,16 +55,19 @@ class TemplateResults:
 
     Each hash is looked up at most once per run: the load stage asks first (may it
     decode plainly?), the engine then gets the same answer even if another process
-    evicted the file in between.
+    evicted the file in between. ``cache=None``: entries in memory only, for one run
+    (``run --no-cache`` still lints templates while synth runs: ``auditor.prelint``).
     """
 
-    def __init__(self, cache: ResultCache, run_key: str) -> None:
+    def __init__(self, cache: ResultCache | None, run_key: str) -> None:
         self.cache = cache
         self.run_key = run_key
         self._seen: dict[str, TemplateResult | None] = {}
 
     def get(self, sha256: str) -> TemplateResult | None:
         if sha256 not in self._seen:
+            if self.cache is None:
+                return None
             payload = self.cache.get(entry_key(self.run_key, sha256))
             result = decode_result(payload) if payload is not None else None
             if payload is not None and result is None:
@@ -78,8 +81,8 @@ class TemplateResults:
         return hit is not None and hit.plain_json
 
     def put(self, sha256: str, result: TemplateResult) -> None:
-        payload = encode_result(result)
-        if payload is not None:
+        payload = encode_result(result) if self.cache is not None else None
+        if self.cache is not None and payload is not None:
             self.cache.put(entry_key(self.run_key, sha256), payload)
         self._seen[sha256] = result
 

@@ -55,10 +55,13 @@ class Prepared:
         return self.results.plain_ok if self.results is not None else None
 
 
-def prepare(settings: SettingsSource, cache: ResultCache | None, warm_builtins: bool = False) -> Prepared:
+def prepare(
+    settings: SettingsSource, cache: ResultCache | None, warm_builtins: bool = False, remember: bool = False
+) -> Prepared:
     """Resolve the settings, build the rules, key the cache. ``warm_builtins``: load cfn-lint's
     built-in rules now, not when a template first needs linting (worth it only in the
-    background: a fully cached run never needs them)."""
+    background: a fully cached run never needs them). ``remember``: without a cache, keep
+    this run's results in memory (what ``auditor.prelint`` linted during synth)."""
     from auditor import engine, lint  # the check stage: cfn-lint is imported here
     from auditor.cache_key import run_key
     from auditor.template_cache import TemplateResults
@@ -70,6 +73,8 @@ def prepare(settings: SettingsSource, cache: ResultCache | None, warm_builtins: 
     results = None
     if cache is not None:
         results = TemplateResults(cache, run_key(resolved, checks.lint_fingerprint, lint.CFN_LINT_VERSION))
+    elif remember:
+        results = TemplateResults(None, "")
     return Prepared(resolved, checks, results)
 
 
