@@ -240,8 +240,10 @@ def run(
     head_start: list[int] = []  # how many templates the warm-up thread linted during synth
 
     def warm_up() -> warm.Prepared:
-        prepared = warm.prepare(settings, cache, warm_builtins=overlap, remember=overlap)
-        if overlap and os.environ.get("CDK_AUDIT_PRELINT") != "0":
+        # with the pre-lint on, the built-ins load when it meets a template the cache lacks
+        pre = overlap and os.environ.get("CDK_AUDIT_PRELINT") != "0"
+        prepared = warm.prepare(settings, cache, warm_builtins=overlap and (not pre or cache is None), remember=overlap)
+        if pre:
             head_start.append(prelint.watch(out_dir.resolve(), since, prepared, synth_done))
         return prepared
 

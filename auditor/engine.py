@@ -160,15 +160,18 @@ def _template_matches(
 def prelint(stacks: Iterable[Stack], checks: CheckSet, results: TemplateResults, stop: Callable[[], bool]) -> int:
     """Lint, one at a time in this thread, each template ``results`` has nothing for, and
     enter its matches there, until ``stop()`` (``run`` does it while synth still runs:
-    ``auditor.prelint``). Returns how many templates it linted."""
+    ``auditor.prelint``). Returns how many templates it linted. cfn-lint's built-in rules
+    are loaded at the first template to lint: a fully cached app never needs them, and
+    loading them would take CPU from the synth this overlaps."""
+    todo = [s for s in stacks if s.template is not None and s.digest and results.get(s.digest.sha256) is None]
+    if not todo or stop():
+        return 0
     checks.warm()
     linted = 0
     with lint.fast_cfn_lint():
-        for stack in stacks:
+        for stack in todo:
             if stop():
                 break
-            if stack.template is None or stack.digest is None or results.get(stack.digest.sha256) is not None:
-                continue
             _enter(results, stack, _lint_one(stack, checks), checks)
             linted += 1
     return linted

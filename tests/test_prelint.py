@@ -83,6 +83,20 @@ def test_watch_lints_each_template_of_a_new_manifest_as_the_check_stage_would(tm
         assert list(hit.matches) == engine._lint_one(stack, prepared.checks)
 
 
+@pytest.mark.synth
+def test_a_fully_cached_assembly_loads_no_built_in_rule(tmp_path: Path, assemblies):
+    bad, _ = assemblies
+    cache = ResultCache(tmp_path / "cache")
+    first = warm.prepare(_settings(tmp_path), cache)
+    stacks = load_assembly(bad).stacks
+    assert first.results is not None and engine.prelint(stacks, first.checks, first.results, lambda: False) > 0
+    assert "rules" in vars(first.checks)  # it linted: the built-ins were loaded
+    again = warm.prepare(_settings(tmp_path), cache)  # a later run, same cache
+    assert again.results is not None
+    assert engine.prelint(stacks, again.checks, again.results, lambda: False) == 0
+    assert "rules" not in vars(again.checks) and "config" not in vars(again.checks)
+
+
 def test_watch_ignores_a_manifest_from_before_synth_and_a_broken_one(tmp_path: Path):
     out = tmp_path / "cdk.out"
     out.mkdir()
