@@ -232,7 +232,7 @@ BaselineOpt = Annotated[
 def _progress(quiet: bool) -> api.Progress:
     def say(message: str) -> None:
         if not quiet:
-            err.print(f"[dim]cdk-audit:[/] {escape(message)}")
+            err.print(f"[dim]cdk-audit:[/] {escape(message)}", soft_wrap=True)  # a log line: never hard-wrapped
 
     return say
 
@@ -349,12 +349,12 @@ def _emit(
     total = report.summary()["total"]
     for extra_fmt, file in outputs:
         _write(file, _render(report, extra_fmt), "--output")
-        err.print(f"cdk-audit: wrote {file} ({extra_fmt.value}, {total} finding(s))", markup=False)
+        err.print(f"cdk-audit: wrote {file} ({extra_fmt.value}, {total} finding(s))", markup=False, soft_wrap=True)
     color = report_file is None and fmt is Format.text and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     body = _render(report, fmt, color)
     if report_file is not None:
         _write(report_file, body, "--report-file")
-        err.print(f"cdk-audit: wrote {report_file} ({total} finding(s))", markup=False)
+        err.print(f"cdk-audit: wrote {report_file} ({total} finding(s))", markup=False, soft_wrap=True)
     else:  # the main report goes to stdout even beside --output files: the CI log shows it
         sys.stdout.write(body)
         sys.stdout.flush()
@@ -533,7 +533,7 @@ def baseline_write(
         paths, settings, quiet, follow_symlinks=follow_symlinks, cache=_cache(cache_dir, no_cache, Path.cwd())
     )
     _write(file, render_baseline(report.findings), "FILE")
-    err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))", markup=False)
+    err.print(f"cdk-audit: wrote baseline {file} ({len(report.active())} finding(s))", markup=False, soft_wrap=True)
 
 
 @app.command()
