@@ -332,7 +332,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="sizes 100/500 only, no sample app (a smoke run)")
     ap.add_argument("--big-repeat", type=int, default=1, help=f"runs of each template above {BIG} resources")
-    ap.add_argument("--run-repeat", type=int, default=3, help="rounds of the `run` against `cdk synth` rows")
+    ap.add_argument("--run-repeat", type=int, default=5, help="rounds of the `run` against `cdk synth` rows")
     ap.add_argument("--cfn-lint-max", type=int, default=5000, help="biggest template plain cfn-lint is timed on")
     ap.add_argument("--corpus", type=Path, default=CORPUS)
     ap.add_argument("--output", type=Path, default=BENCH / "results.md")
