@@ -241,6 +241,7 @@ def run(
 
     def warm_up() -> warm.Prepared:
         # with the pre-lint on, the built-ins load when it meets a template the cache lacks
+        # (without a cache every template is one: load them at once, before the manifest)
         pre = overlap and os.environ.get("CDK_AUDIT_PRELINT") != "0"
         prepared = warm.prepare(settings, cache, warm_builtins=overlap and (not pre or cache is None), remember=overlap)
         if pre:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,23 @@ def cli():
         return runner.invoke(app, [str(a) for a in args], prog_name="cdk-audit")
 
     return invoke
+
+
+def fake_cdk_cli(tmp_path: Path, body: str) -> Path:
+    """A stand-in for the CDK CLI (``--cdk-bin``): a Python script running ``body``."""
+    cli = tmp_path / "fake-cdk"
+    cli.write_text(f"#!{sys.executable}\n{body}")
+    cli.chmod(0o755)
+    return cli
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path) -> Path:
+    """An app folder whose ``cdk.json`` names a trivial app (for a fake CDK CLI)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "cdk.json").write_text(json.dumps({"app": "true"}))
+    return app
 
 
 def validated_report(text: str) -> dict[str, Any]:

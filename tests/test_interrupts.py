@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, require_corpus, validated_report
+from tests.conftest import ROOT, fake_cdk_cli, require_corpus, validated_report
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
@@ -118,24 +118,8 @@ def test_sigterm_during_a_pooled_scan_stops_the_workers(tmp_path: Path, corpus_d
     wait_for(lambda: not any(alive(w) for w in workers), 15, "the workers to end")
 
 
-def _fake_cli(tmp_path: Path, body: str) -> Path:
-    """A stand-in for the CDK CLI (``--cdk-bin``): what the real one's child might do."""
-    cli = tmp_path / "fake-cdk"
-    cli.write_text(f"#!{sys.executable}\n{body}")
-    cli.chmod(0o755)
-    return cli
-
-
-@pytest.fixture
-def app_dir(tmp_path: Path) -> Path:
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "cdk.json").write_text(json.dumps({"app": "true"}))
-    return app
-
-
 def test_a_fifty_megabyte_line_from_a_failed_synth_is_bounded(cli, tmp_path: Path, app_dir: Path):
-    fake = _fake_cli(
+    fake = fake_cdk_cli(
         tmp_path,
         "import sys\nsys.stdout.write('o' * 20_000_000)\nsys.stderr.write('Error: ' + 'x' * 50_000_000)\nsys.exit(1)\n",
     )
@@ -150,7 +134,7 @@ def test_a_fifty_megabyte_line_from_a_failed_synth_is_bounded(cli, tmp_path: Pat
 
 def test_timeout_stops_the_whole_process_group(cli, tmp_path: Path, app_dir: Path):
     pidfile = tmp_path / "grandchild.pid"
-    fake = _fake_cli(
+    fake = fake_cdk_cli(
         tmp_path,
         "import subprocess, time\n"
         f"child = subprocess.Popen(['sleep', '600'])\nopen({str(pidfile)!r}, 'w').write(str(child.pid))\n"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from auditor import api, engine, prelint, warm
 from auditor.assembly import load_assembly
 from auditor.cache import ResultCache
 from auditor.config import Settings, load_settings
-from tests.conftest import SAMPLE_APPS
+from tests.conftest import SAMPLE_APPS, fake_cdk_cli
 
 
 def _settings(app: Path) -> Settings:
@@ -25,20 +24,9 @@ def _settings(app: Path) -> Settings:
 
 
 def _fake_cli(tmp_path: Path, body: str) -> Path:
-    """A stand-in for the CDK CLI (``--cdk-bin``); ``OUT`` is the ``--output`` folder it was given."""
-    cli = tmp_path / "fake-cdk"
-    cli.write_text(f"#!{sys.executable}\nimport shutil, sys, time\nfrom pathlib import Path\n"
-                   f"OUT = Path(sys.argv[sys.argv.index('--output') + 1])\n{body}")  # fmt: skip
-    cli.chmod(0o755)
-    return cli
-
-
-@pytest.fixture
-def app_dir(tmp_path: Path) -> Path:
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "cdk.json").write_text(json.dumps({"app": "true"}))
-    return app
+    """A stand-in for the CDK CLI; ``OUT`` is the ``--output`` folder it was given."""
+    return fake_cdk_cli(tmp_path, "import shutil, sys, time\nfrom pathlib import Path\n"
+                        f"OUT = Path(sys.argv[sys.argv.index('--output') + 1])\n{body}")  # fmt: skip
 
 
 @pytest.fixture
