@@ -81,8 +81,7 @@ class TemplateResults:
         return hit is not None and hit.plain_json
 
     def put(self, sha256: str, result: TemplateResult) -> None:
-        payload = encode_result(result) if self.cache is not None else None
-        if self.cache is not None and payload is not None:
+        if self.cache is not None and (payload := encode_result(result)) is not None:
             self.cache.put(entry_key(self.run_key, sha256), payload)
         self._seen[sha256] = result
 
