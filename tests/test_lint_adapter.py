@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import sys
 from typing import Any
 
 import cfnlint.context.context
@@ -87,3 +88,45 @@ def test_pool_only_when_the_work_outweighs_it() -> None:
 def test_map_indexed_keeps_order() -> None:
     items = list(range(7))
     assert pool.map_indexed(lambda x: x * x, items, 2, weights=[1, 9, 2, 8, 3, 7, 4]) == [x * x for x in items]
+
+
+RDS_TEMPLATE = {
+    "Resources": {
+        "Db": {
+            "Type": "AWS::RDS::DBInstance",
+            "Properties": {"Engine": "mysql", "DBInstanceClass": "db.nope.large", "AllocatedStorage": "20"},
+        },
+        "Box": {"Type": "AWS::EC2::Instance", "Properties": {"InstanceType": "t9.huge", "ImageId": "ami-12345678"}},
+    }
+}
+
+
+def test_schema_files_are_read_on_first_use_with_plain_cfn_lints_matches() -> None:
+    import cfnlint.api
+    import cfnlint.helpers
+
+    rules = lint.rule_set([], with_builtins=True)
+    schema_module = sys.modules["cfnlint.rules.jsonschema.CfnLintJsonSchema"]
+    assert schema_module.load_resource is cfnlint.helpers.load_resource  # put back after building the rules
+    enum = rules.data["E3025"]  # RDS instance classes by region: 3.6 MB of JSON
+    assert isinstance(vars(enum)["_schema"], lint._DeferredSchema)
+
+    text = json.dumps(RDS_TEMPLATE, indent=1)
+    template, _ = decode_str(text)
+    config = lint.make_config(rules, regions=["us-east-1", "eu-west-1"], ignore=[], include=[], configure={})
+    with lint.fast_cfn_lint():
+        ours = {(m.rule.id, m.linenumber, m.message) for m in lint.lint_template(template, config, rules)}
+    plain = {(m.rule.id, m.linenumber, m.message) for m in cfnlint.api.lint(text, regions=["us-east-1", "eu-west-1"])}
+    assert ours == plain
+    assert {"E3025", "E3628"} <= {rid for rid, _, _ in ours}  # the deferred tables were used
+    assert isinstance(vars(enum)["_schema"], dict) and "us-east-1" in vars(enum)["_schema"]
+
+
+def test_a_deferred_schema_no_guard_would_read_is_read_at_once() -> None:
+    class FutureRule:  # a class of a later cfn-lint that keeps its schema under another name
+        pass
+
+    rule = FutureRule()
+    vars(rule)["_table"] = lint._DeferredSchema("cfnlint.data.schemas.other.resources", "configuration.json")
+    lint.load_unguarded_schemas(rule)
+    assert isinstance(vars(rule)["_table"], dict)
