@@ -229,9 +229,6 @@ def load_unguarded_schemas(rule: Any) -> None:
             vars(rule)[name] = value.load()
 
 
-_NO_SCHEMA = object()
-
-
 class _DeferredSchema:
     """A schema file of cfn-lint's, read when a rule first uses it (``_schemas_on_first_use``)."""
 
@@ -250,9 +247,10 @@ class _SchemaOnFirstUse:
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
-        value = obj.__dict__.get("_schema", _NO_SCHEMA)
-        if value is _NO_SCHEMA:
-            raise AttributeError("_schema")
+        try:
+            value = obj.__dict__["_schema"]
+        except KeyError:
+            raise AttributeError("_schema") from None
         if isinstance(value, _DeferredSchema):
             value = obj.__dict__["_schema"] = value.load()
         return value
